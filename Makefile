@@ -1,0 +1,32 @@
+# Set-up is idempotent: each target creates .venv when missing and reinstalls when pyproject.toml changes.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-dev
+
+.PHONY: demo test lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/python -m flujo_tuning._demo
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/python -m ruff check flujo_tuning tests
+	$(BIN)/python -m ruff format --check flujo_tuning tests
+	$(BIN)/python -m mypy
+
+bench: $(STAMP)
+	$(BIN)/python -m pytest tests/benchmarks --benchmark-only --benchmark-enable
+
+clean:
+	rm -rf $(VENV) .ci-venvs build dist .pytest_cache .mypy_cache .ruff_cache .benchmarks

@@ -1,0 +1,44 @@
+"""flujo_tuning: the fast defaults for async AI pipelines, chosen by configuration.
+
+Importing this package is cheap and has no side effects: it imports nothing but its own error
+classes (not even ``typing``); the public names below are loaded on first use, and only
+:func:`apply` changes anything.
+"""
+
+from ._errors import ConfigError, ConfigWarning
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+    from .settings import ResolvedSettings, resolve
+
+__all__ = [
+    "ConfigError",
+    "ConfigWarning",
+    "ResolvedSettings",
+    "resolve",
+]
+
+__version__ = "0.1.0"
+
+# Public name -> module that defines it, imported on first attribute access.
+_LAZY = {
+    "ResolvedSettings": "flujo_tuning.settings",
+    "resolve": "flujo_tuning.settings",
+}
+
+
+def __getattr__(name: str) -> "Any":
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'flujo_tuning' has no attribute {name!r}")
+    from importlib import import_module
+
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

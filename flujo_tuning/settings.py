@@ -1,0 +1,302 @@
+"""The settings model and :func:`resolve`: layered sources, validated, with provenance.
+
+Precedence, highest first: keyword arguments, ``FLUJO_*`` environment variables, the
+``[tool.flujo_tuning]`` table of pyproject.toml, the selected profile and the profiles it extends,
+then the defaults below.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import warnings
+from collections.abc import Mapping
+from contextvars import ContextVar
+from pathlib import Path
+from types import MappingProxyType
+from typing import Annotated, Any, Literal, get_args
+
+from pydantic import ByteSize, Field, PrivateAttr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from ._errors import ConfigError, ConfigWarning, did_you_mean
+from ._sources import ArgumentSource, FlujoEnvSource, PyprojectSource
+from .profiles import ProfileCatalog
+
+__all__ = ["MAX_BUFFER_SIZE", "MIN_BUFFER_SIZE", "ResolvedSettings", "find_pyproject", "resolve"]
+
+EventLoopName = Literal["auto", "uvloop", "asyncio", "winloop"]
+TaskFactoryName = Literal["default", "eager"]
+CodecName = Literal["auto", "orjson", "msgspec", "json"]
+HasherName = Literal["auto", "blake3", "blake2b", "sha256", "xxh3_128"]
+
+MIN_BUFFER_SIZE = 256
+MAX_BUFFER_SIZE = 64 * 1024 * 1024
+
+#: Environment variables read by resolve() that are not settings fields.
+EXTRA_ENV_VARS = frozenset({"FLUJO_PYPROJECT"})
+
+_ACCEPTED_BOOLS = "true/false, 1/0, yes/no, on/off (any case)"
+_ACCEPTED_SIZES = f"a size from {MIN_BUFFER_SIZE} B to 64 MiB, e.g. 4096, '4KiB', '64 KB'"
+
+
+class ResolvedSettings(BaseSettings):
+    """Validated settings plus :attr:`provenance`: where each value came from.
+
+    Build it with :func:`flujo_tuning.resolve`; it is immutable.
+    """
+
+    model_config = SettingsConfigDict(
+        env_prefix="FLUJO_",
+        extra="forbid",
+        frozen=True,
+        env_ignore_empty=True,
+        case_sensitive=False,
+        validate_default=True,
+        pyproject_toml_table_header=("tool", "flujo_tuning"),
+    )
+
+    profile: str = Field(
+        default="default", description="The profile whose values fill what no higher source sets."
+    )
+    event_loop: EventLoopName = Field(
+        default="auto",
+        description="Event loop: auto picks uvloop (winloop on Windows) when available, else asyncio.",
+    )
+    task_factory: TaskFactoryName = Field(
+        default="default",
+        description="Task factory: eager runs a task's first step at creation (Python 3.12+).",
+    )
+    codec: CodecName = Field(
+        default="auto", description="JSON codec: auto prefers orjson, then msgspec, then json."
+    )
+    hasher: HasherName = Field(
+        default="auto",
+        description="Hasher for cache keys: auto picks the fastest cryptographic hasher available.",
+    )
+    buffer_size: Annotated[ByteSize, Field(ge=MIN_BUFFER_SIZE, le=MAX_BUFFER_SIZE)] = Field(
+        default=ByteSize(4096),
+        description="Initial size of each per-thread scratch buffer (256 B to 64 MiB).",
+    )
+    perf_debug: bool = Field(
+        default=False, description="Log one timing event per call of measured functions."
+    )
+    asyncio_debug: bool = Field(default=False, description="Run new event loops in asyncio debug mode.")
+    strict: bool = Field(
+        default=False, description="Fail instead of falling back when a requested backend is missing."
+    )
+    disable_uvloop: bool = Field(
+        default=False,
+        description="Never use uvloop or winloop, whatever the profile asks (FLUJO_DISABLE_UVLOOP).",
+    )
+
+    _provenance: Mapping[str, str] = PrivateAttr(default_factory=dict)
+    _profile_chain: tuple[str, ...] = PrivateAttr(default=())
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _normalise_text(cls, value: Any) -> Any:
+        # Values from files and the environment are compared case-insensitively and without
+        # surrounding blanks, so ``FLUJO_CODEC=" ORJSON "`` means orjson.
+        if isinstance(value, str):
+            return value.strip()
+        return value
+
+    @field_validator("event_loop", "task_factory", "codec", "hasher", mode="before")
+    @classmethod
+    def _lower_names(cls, value: Any) -> Any:
+        return value.lower() if isinstance(value, str) else value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        plan = _PLAN.get()
+        if plan is None:  # constructed directly, not through resolve(): explicit values only
+            return (init_settings, PyprojectSource(settings_cls, None))
+        return plan
+
+    @property
+    def provenance(self) -> Mapping[str, str]:
+        """Setting name -> where its value came from, e.g. ``"env FLUJO_CODEC"`` or ``"default"``."""
+        return self._provenance
+
+    @property
+    def profile_chain(self) -> tuple[str, ...]:
+        """The selected profile followed by the profiles it extends."""
+        return self._profile_chain
+
+    def values(self) -> dict[str, Any]:
+        """The settings as plain values (``buffer_size`` as an int), e.g. to pass back to resolve()."""
+        return {name: getattr(self, name) for name in type(self).model_fields}
+
+
+_PLAN: ContextVar[tuple[PydanticBaseSettingsSource, ...] | None] = ContextVar(
+    "flujo_tuning_plan", default=None
+)
+
+SETTING_NAMES = tuple(ResolvedSettings.model_fields)
+
+
+def find_pyproject(start: Path | None = None) -> Path | None:
+    """The nearest pyproject.toml in *start* (default: the current directory) or its parents."""
+    here = (start or Path.cwd()).resolve()
+    for directory in (here, *here.parents):
+        candidate = directory / "pyproject.toml"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _accepted(name: str) -> str:
+    annotation = ResolvedSettings.model_fields[name].annotation
+    if name == "buffer_size":
+        return _ACCEPTED_SIZES
+    if annotation is bool:
+        return _ACCEPTED_BOOLS
+    choices = get_args(annotation)
+    if choices:
+        return "one of " + ", ".join(repr(c) for c in choices)
+    return "a string"
+
+
+def _validation_message(exc: ValidationError, sources: list[Any]) -> str:
+    problems = []
+    for error in exc.errors():
+        name = str(error["loc"][0]) if error["loc"] else "?"
+        origin = next((s for s in sources if name in s.provided), None)
+        where = origin.describe(name) if origin is not None else f"setting {name!r}"
+        value = error.get("input")
+        hint = ""
+        if isinstance(value, str) and get_args(ResolvedSettings.model_fields[name].annotation):
+            hint = did_you_mean(
+                value.lower(), [str(c) for c in get_args(ResolvedSettings.model_fields[name].annotation)]
+            )
+        problems.append(
+            f"{where}: invalid value {value!r} for {name}{hint}: {error['msg']}; accepted: {_accepted(name)}"
+        )
+    return "\n".join(problems)
+
+
+def _check_env_typos(env: FlujoEnvSource, strict: bool) -> None:
+    known = {env.variable(name) for name in SETTING_NAMES} | EXTRA_ENV_VARS
+    prefix = len(env.env_prefix)
+    suffixes = {name[prefix:]: name for name in known}
+    for name in env.names():
+        if name in known:
+            continue
+        # Compare without the shared prefix, which would make every FLUJO_* name look alike.
+        close = difflib.get_close_matches(name[prefix:], list(suffixes), n=1, cutoff=0.75)
+        if not close:
+            continue  # another program's FLUJO_* variable (Flujo has its own), not a near miss of ours
+        intended = suffixes[close[0]]
+        message = f"environment variable {name} is not a flujo_tuning setting (did you mean {intended!r}?)"
+        if strict:
+            raise ConfigError(message + "; strict mode makes this an error")
+        warnings.warn(message, ConfigWarning, stacklevel=3)
+
+
+def _select_profile(
+    arguments: ArgumentSource, env: FlujoEnvSource, pyproject: PyprojectSource
+) -> tuple[str, str]:
+    for source in (arguments, env, pyproject):
+        value = source().get("profile")
+        if value is not None:
+            if not isinstance(value, str) or not value.strip():
+                raise ConfigError(
+                    f"{source.describe('profile')}: profile must be a non-empty name, got {value!r}"
+                )
+            return value.strip(), source.describe("profile")
+    return "default", "default"
+
+
+def _pyproject_path(explicit: str | os.PathLike[str] | None, env: FlujoEnvSource) -> tuple[Path | None, bool]:
+    if explicit is not None:
+        return Path(explicit), True
+    from_env = env.raw("FLUJO_PYPROJECT")
+    if from_env and from_env.strip():
+        return Path(from_env.strip()), True
+    return find_pyproject(), False
+
+
+def resolve(
+    profile: str | None = None,
+    *,
+    pyproject: str | os.PathLike[str] | None = None,
+    **overrides: Any,
+) -> ResolvedSettings:
+    """Resolve settings from every source without applying anything.
+
+    Raises :class:`flujo_tuning.ConfigError` naming the source of any bad value.
+    """
+    unknown = [key for key in overrides if key not in SETTING_NAMES or key == "profile"]
+    if unknown:
+        key = unknown[0]
+        raise ConfigError(
+            f"argument {key!r} is not a setting{did_you_mean(key, SETTING_NAMES)}; "
+            f"accepted: profile, pyproject, {', '.join(n for n in SETTING_NAMES if n != 'profile')}"
+        )
+    if profile is not None:
+        overrides["profile"] = profile
+
+    arguments = ArgumentSource(ResolvedSettings, overrides)
+    env = FlujoEnvSource(ResolvedSettings)
+    path, explicit = _pyproject_path(pyproject, env)
+    given_by = "argument pyproject" if pyproject is not None else "env FLUJO_PYPROJECT"
+    if explicit and path is not None and not path.exists():
+        raise ConfigError(f"{path}: pyproject file not found (given by {given_by})")
+    project = PyprojectSource(ResolvedSettings, path)
+
+    selected, selected_by = _select_profile(arguments, env, project)
+    chain = ProfileCatalog(ResolvedSettings, project).chain(selected, selected_by)
+
+    sources: list[Any] = [arguments, env, project, *chain]
+    token = _PLAN.set(tuple(sources))
+    try:
+        settings = ResolvedSettings()
+    except ValidationError as exc:
+        raise ConfigError(_validation_message(exc, sources)) from None
+    finally:
+        _PLAN.reset(token)
+
+    provenance = {
+        name: next((s.label_for(name) for s in sources if name in s.provided), "default")
+        for name in SETTING_NAMES
+    }
+    settings = _apply_disable_uvloop(settings, provenance, sources)
+    _check_env_typos(env, settings.strict)
+    settings._provenance = MappingProxyType(provenance)
+    settings._profile_chain = tuple(p.name for p in chain)
+    return settings
+
+
+def _apply_disable_uvloop(
+    settings: ResolvedSettings, provenance: dict[str, str], sources: list[Any]
+) -> ResolvedSettings:
+    """``disable_uvloop`` outranks a uvloop/winloop request from a profile or pyproject.
+
+    An explicit request from an argument or the environment contradicts it: that is an error.
+    """
+    if not settings.disable_uvloop or settings.event_loop not in ("uvloop", "winloop"):
+        return settings
+    asked_by = provenance["event_loop"]
+    if asked_by == "argument" or asked_by.startswith("env "):
+        origin = next(s for s in sources if "event_loop" in s.provided)
+        raise ConfigError(
+            f"{origin.describe('event_loop')} asks for {settings.event_loop!r} but "
+            f"{provenance['disable_uvloop']} sets disable_uvloop; remove one of them"
+        )
+    provenance["event_loop"] = f"{provenance['disable_uvloop']} (overrides {asked_by})"
+    return settings.model_copy(update={"event_loop": "asyncio"})
+
+
+def profile_catalog(pyproject: str | os.PathLike[str] | None = None) -> ProfileCatalog:
+    """The profiles selectable from *pyproject* (or the one found from the current directory)."""
+    env = FlujoEnvSource(ResolvedSettings)
+    path, _ = _pyproject_path(pyproject, env)
+    return ProfileCatalog(ResolvedSettings, PyprojectSource(ResolvedSettings, path))

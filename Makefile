@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/python -m flujo_tuning._demo
+	$(BIN)/python -m flujo_tuning._demo $(PROFILE)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

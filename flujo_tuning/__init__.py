@@ -11,21 +11,38 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
+    from . import perf
+    from .apply import Tuning, apply, current, reset, run
+    from .decisions import Decision
     from .settings import ResolvedSettings, resolve
 
 __all__ = [
     "ConfigError",
     "ConfigWarning",
+    "Decision",
     "ResolvedSettings",
+    "Tuning",
+    "apply",
+    "current",
+    "perf",
+    "reset",
     "resolve",
+    "run",
 ]
 
 __version__ = "0.1.0"
 
 # Public name -> module that defines it, imported on first attribute access.
 _LAZY = {
+    "Decision": "flujo_tuning.decisions",
     "ResolvedSettings": "flujo_tuning.settings",
+    "Tuning": "flujo_tuning.apply",
+    "apply": "flujo_tuning.apply",
+    "current": "flujo_tuning.apply",
+    "perf": "flujo_tuning",
+    "reset": "flujo_tuning.apply",
     "resolve": "flujo_tuning.settings",
+    "run": "flujo_tuning.apply",
 }
 
 
@@ -35,7 +52,7 @@ def __getattr__(name: str) -> "Any":
         raise AttributeError(f"module 'flujo_tuning' has no attribute {name!r}")
     from importlib import import_module
 
-    value = getattr(import_module(module), name)
+    value = import_module(f"{module}.{name}") if module == __name__ else getattr(import_module(module), name)
     globals()[name] = value
     return value
 

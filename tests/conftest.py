@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.abc
 import os
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -28,3 +31,39 @@ def write(path: Path, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return path
+
+
+@pytest.fixture(autouse=True)
+def _fresh_tuning() -> Iterator[None]:
+    """No test sees another's apply(): the policy and current Tuning are reset around each test."""
+    from flujo_tuning import reset
+
+    reset()
+    yield
+    reset()
+
+
+@pytest.fixture
+def hide_module(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
+    """Make ``import NAME`` fail, with ImportError by default or with the given exception."""
+
+    def hide(name: str, error: BaseException | None = None) -> None:
+        for loaded in [m for m in sys.modules if m == name or m.startswith(name + ".")]:
+            monkeypatch.delitem(sys.modules, loaded)
+        if error is None:
+            monkeypatch.setitem(sys.modules, name, None)
+            return
+        finder = _RaisingFinder(name, error)
+        monkeypatch.setattr(sys, "meta_path", [finder, *sys.meta_path])
+
+    return hide
+
+
+class _RaisingFinder(importlib.abc.MetaPathFinder):
+    def __init__(self, name: str, error: BaseException) -> None:
+        self.name = name
+        self.error = error
+
+    def find_spec(self, fullname: str, path: object, target: object = None) -> None:
+        if fullname == self.name:
+            raise self.error

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from typing import get_args
 
 import pytest
 
+from flujo_tuning import apply
+from flujo_tuning.decisions import APPLIED_EVENT, DECISION_EVENT, Component
+from flujo_tuning.perf import TIMING_EVENT
 from flujo_tuning.profiles import shipped_profiles_dir
 from flujo_tuning.settings import EXTRA_ENV_VARS, SETTING_NAMES
 
-CONFIGURATION = (Path(__file__).resolve().parent.parent / "docs" / "configuration.md").read_text()
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+CONFIGURATION = (DOCS / "configuration.md").read_text()
+DECISIONS = (DOCS / "decisions.md").read_text()
 
 
 @pytest.mark.parametrize("name", SETTING_NAMES)
@@ -25,3 +32,42 @@ def test_every_other_variable_is_documented(name: str) -> None:
 @pytest.mark.parametrize("name", sorted(p.stem for p in shipped_profiles_dir().glob("*.toml")))
 def test_every_shipped_profile_is_documented(name: str) -> None:
     assert f"| `{name}` |" in CONFIGURATION
+
+
+@pytest.mark.parametrize("event", [DECISION_EVENT, APPLIED_EVENT, TIMING_EVENT])
+def test_every_event_is_documented(event: str) -> None:
+    assert f"| `{event}` |" in DECISIONS
+
+
+@pytest.mark.parametrize("component", get_args(Component))
+def test_every_component_has_a_section(component: str) -> None:
+    assert f"### {component}\n" in DECISIONS
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {},
+        {"codec": "json", "hasher": "sha256", "event_loop": "asyncio"},
+        {"hasher": "xxh3_128", "perf_debug": True, "event_loop": "winloop"},
+        {"task_factory": "eager", "asyncio_debug": True, "codec": "msgspec"},
+    ],
+)
+def test_reasons_the_library_logs_are_documented(overrides: dict[str, object]) -> None:
+    """Each clause of each logged reason, names and numbers aside, is written in docs/decisions.md."""
+    documented = _shape(DECISIONS)
+    for decision in apply(**overrides).decisions:  # type: ignore[arg-type]
+        for clause in decision.reason.split("; "):
+            assert _shape(clause) in documented, f"undocumented reason clause: {clause!r}"
+
+
+_VARYING = re.compile(
+    r"<[^>]*>|\([^()]*\)|\b(?:uvloop|winloop|orjson|msgspec|json|blake3|sha256|blake2b|xxh3_128|hashlib"
+    r"|stdlib asyncio|asyncio's default task factory|stdlib|linux|win32)\b|\d[\w.]*"
+)
+
+
+def _shape(text: str) -> str:
+    """Text with names, versions, numbers and parenthesised detail replaced by one placeholder."""
+    text = _VARYING.sub("~", text.replace("`", ""))
+    return re.sub(r"~(?:[\s~]*~)?", "~", " ".join(text.split()))

@@ -1,0 +1,86 @@
+"""Making plain ``asyncio.run()`` use the chosen loop, without deprecated APIs.
+
+On Python 3.10-3.13 a small policy of our own makes new loops through ``Tuning.loop_factory``
+(uvloop's ``install()`` and ``EventLoopPolicy`` are deprecated, so we use neither). On 3.14+,
+where policies themselves are deprecated, nothing is installed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sys
+from collections.abc import Callable, Iterator
+
+from ._state import STATE
+from .components._registry import Platform
+
+__all__ = ["install", "restore", "rollback_on_error", "running_loop_note"]
+
+LoopFactory = Callable[[], asyncio.AbstractEventLoop]
+
+
+if sys.version_info < (3, 14):  # policies are deprecated from 3.14 on; touching them warns
+
+    class TunedEventLoopPolicy(asyncio.DefaultEventLoopPolicy):
+        """asyncio's default policy, except that new loops come from a loop factory."""
+
+        def __init__(self, loop_factory: LoopFactory) -> None:
+            super().__init__()
+            self.loop_factory = loop_factory
+
+        def new_event_loop(self) -> asyncio.AbstractEventLoop:
+            return self.loop_factory()
+
+
+def install(loop_factory: LoopFactory, stock: bool, platform: Platform) -> str:
+    """Install (or remove) our policy; return a clause saying what plain asyncio.run() now does."""
+    if platform.python >= (3, 14) or sys.version_info >= (3, 14):
+        restore()
+        return (
+            "Python 3.14+ deprecates loop policies, so plain asyncio.run() keeps the stock loop: "
+            "use flujo_tuning.run(main()) or asyncio.run(main(), loop_factory=tuning.loop_factory)"
+        )
+    if stock:
+        restore()
+        return "nothing to install: new loops are stock asyncio"
+    old = asyncio.get_event_loop_policy()
+    if not isinstance(old, TunedEventLoopPolicy):
+        STATE.saved_policy = old
+    new = TunedEventLoopPolicy(loop_factory)
+    # Keep the loop already set for this thread (get_event_loop() must not change under the caller).
+    existing = getattr(getattr(old, "_local", None), "_loop", None)
+    if isinstance(existing, asyncio.AbstractEventLoop) and not existing.is_closed():
+        new.set_event_loop(existing)
+    asyncio.set_event_loop_policy(new)
+    return "installed for new loops, so plain asyncio.run() uses it too"
+
+
+def restore() -> None:
+    """Put back the policy that was in place before install(), if ours is installed."""
+    if STATE.saved_policy is not None:
+        asyncio.set_event_loop_policy(STATE.saved_policy)
+        STATE.saved_policy = None
+
+
+def running_loop_note() -> str | None:
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+    kind = f"{type(loop).__module__}.{type(loop).__qualname__}"
+    return f"the running loop ({kind}) is kept: the choice applies to new loops"
+
+
+@contextlib.contextmanager
+def rollback_on_error() -> Iterator[None]:
+    """If the block fails, put the event-loop policy and our saved state back as they were."""
+    saved = STATE.saved_policy
+    before = asyncio.get_event_loop_policy() if sys.version_info < (3, 14) else None
+    try:
+        yield
+    except BaseException:
+        if before is not None:
+            asyncio.set_event_loop_policy(before)
+        STATE.saved_policy = saved
+        raise

@@ -1,0 +1,41 @@
+"""The process-wide state that apply() changes, in one object, with a way back (reset)."""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import asyncio
+
+    from .apply import Tuning
+
+__all__ = ["STATE", "register_fork_hook"]
+
+
+@dataclass
+class _State:
+    lock: threading.RLock = field(default_factory=threading.RLock)
+    #: The Tuning in force, or None before apply() / after reset().
+    current: Tuning | None = None
+    #: perf_debug as last applied or resolved, for measure_time; None until known.
+    perf_debug: bool | None = None
+    #: The event-loop policy in place before ours was installed; None when ours is not installed.
+    saved_policy: asyncio.AbstractEventLoopPolicy | None = None
+    fork_hook_registered: bool = False
+
+
+STATE = _State()
+
+
+def _renew_lock_in_child() -> None:
+    # A lock held by another thread at fork() time would never be released in the child.
+    STATE.lock = threading.RLock()
+
+
+def register_fork_hook() -> None:
+    if not STATE.fork_hook_registered and hasattr(os, "register_at_fork"):
+        os.register_at_fork(after_in_child=_renew_lock_in_child)
+        STATE.fork_hook_registered = True

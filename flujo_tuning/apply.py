@@ -1,0 +1,229 @@
+"""apply(), current(), run() and reset(): the only functions that change the process."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import os
+import sys
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from . import _loop_install
+from ._state import STATE, register_fork_hook
+from .components import buffers, codec, event_loop, hasher, perf_debug, task_factory
+from .components._registry import Platform
+from .components.buffers import ScratchBuffers
+from .components.codec import Codec
+from .components.hasher import Hasher
+from .decisions import APPLIED_EVENT, Component, Decision, log_decisions, log_event
+from .settings import ResolvedSettings, resolve
+
+__all__ = ["Tuning", "apply", "current", "reset", "run"]
+
+T = TypeVar("T")
+LoopFactory = Callable[[], asyncio.AbstractEventLoop]
+
+
+@dataclass(frozen=True, eq=False)
+class Tuning:
+    """What apply() put in force: the settings, each decision, and the chosen backends."""
+
+    settings: ResolvedSettings
+    decisions: tuple[Decision, ...]
+    codec: Codec
+    hasher: Hasher
+    #: Makes a new event loop of the chosen kind, with the chosen task factory and debug mode.
+    loop_factory: LoopFactory
+    buffers: ScratchBuffers
+    #: A short stable hash of the settings, decisions and backend versions.
+    fingerprint: str
+
+    def decision(self, component: Component) -> Decision:
+        """The decision for *component*."""
+        return next(d for d in self.decisions if d.component == component)
+
+    def __repr__(self) -> str:
+        choices = ", ".join(f"{d.component}={d.choice}" for d in self.decisions)
+        return f"Tuning(profile={self.settings.profile!r}, {choices}, fingerprint={self.fingerprint!r})"
+
+
+def _loop_factory(
+    new_loop: LoopFactory, factory: task_factory.TaskFactory | None, debug: bool
+) -> LoopFactory:
+    if factory is None and not debug:
+        return new_loop
+
+    def tuned_loop() -> asyncio.AbstractEventLoop:
+        loop = new_loop()
+        if factory is not None:
+            loop.set_task_factory(factory)
+        if debug:
+            loop.set_debug(True)
+        return loop
+
+    return tuned_loop
+
+
+def _fingerprint(
+    settings: ResolvedSettings, decisions: tuple[Decision, ...], versions: dict[str, str]
+) -> str:
+    payload = {
+        "settings": settings.values(),
+        "decisions": [[d.component, d.requested, d.choice, d.fallback] for d in decisions],
+        "versions": versions,
+    }
+    text = json.dumps(payload, sort_keys=True, separators=(",", ":"))
+    return hashlib.blake2b(text.encode(), digest_size=6).hexdigest()
+
+
+def _build(settings: ResolvedSettings, platform: Platform) -> Tuning:
+    """Decide every component; no side effects (a ConfigError here leaves the process as it was)."""
+    source = settings.provenance
+    strict = settings.strict
+    disabled_by = source["disable_uvloop"] if settings.disable_uvloop else None
+    loop_decision, loop = event_loop.decide(
+        settings.event_loop, source["event_loop"], strict, platform, disabled_by
+    )
+    factory_decision, factory = task_factory.decide(
+        settings.task_factory, source["task_factory"], strict, platform, loop
+    )
+    codec_decision, chosen_codec = codec.decide(settings.codec, source["codec"], strict)
+    hasher_decision, chosen_hasher = hasher.decide(settings.hasher, source["hasher"], strict)
+    buffer_decision, pool = buffers.decide(int(settings.buffer_size), source["buffer_size"])
+    debug_decision = perf_debug.decide(settings.perf_debug, source["perf_debug"])
+    loop_factory = _loop_factory(loop.new_loop, factory, settings.asyncio_debug)
+    decisions = (
+        loop_decision,
+        factory_decision,
+        codec_decision,
+        hasher_decision,
+        buffer_decision,
+        debug_decision,
+    )
+    versions = {
+        "python": platform.python_text,
+        "system": platform.system,
+        "codec": chosen_codec.version,
+        "hasher": chosen_hasher.version,
+        "loop": loop_decision.reason,
+    }
+    return Tuning(
+        settings=settings,
+        decisions=decisions,
+        codec=chosen_codec,
+        hasher=chosen_hasher,
+        loop_factory=loop_factory,
+        buffers=pool,
+        fingerprint=_fingerprint(settings, decisions, versions),
+    )
+
+
+def _install(tuning: Tuning, platform: Platform) -> Tuning:
+    """Install the loop set-up; return the Tuning with the event-loop reason completed."""
+    loop = tuning.decision("event_loop")
+    stock = tuning.loop_factory is event_loop.stdlib_loop_class()
+    notes = [_loop_install.install(tuning.loop_factory, stock, platform)]
+    if tuning.settings.asyncio_debug:
+        notes.append("new loops run in asyncio debug mode")
+    running = _loop_install.running_loop_note()
+    if running:
+        notes.append(running)
+    completed = Decision(
+        loop.component,
+        loop.requested,
+        loop.choice,
+        loop.source,
+        "; ".join([loop.reason, *notes]),
+        loop.fallback,
+    )
+    decisions = tuple(completed if d is loop else d for d in tuning.decisions)
+    return Tuning(**{**tuning.__dict__, "decisions": decisions})
+
+
+def apply(
+    profile: str | None = None, *, pyproject: str | os.PathLike[str] | None = None, **overrides: Any
+) -> Tuning:
+    """Resolve settings, decide each component, install the event-loop set-up, log each decision.
+
+    Calling it again with the same settings returns the same Tuning and logs nothing. If it
+    raises (ConfigError, or a missing backend in strict mode), what was applied before stays.
+    """
+    settings = resolve(profile, pyproject=pyproject, **overrides)
+    platform = Platform.current()
+    register_fork_hook()
+    with STATE.lock:
+        previous = STATE.current
+        if previous is not None and previous.settings == settings:
+            return previous
+        tuning = _build(settings, platform)
+        with _loop_install.rollback_on_error():
+            tuning = _install(tuning, platform)
+        STATE.current = tuning
+        STATE.perf_debug = settings.perf_debug
+        old = set(previous.decisions) if previous is not None else set()
+        log_decisions(d for d in tuning.decisions if d not in old)
+        log_event(
+            APPLIED_EVENT,
+            profile=settings.profile,
+            profile_chain=list(settings.profile_chain),
+            fingerprint=tuning.fingerprint,
+        )
+    return tuning
+
+
+def current() -> Tuning | None:
+    """The Tuning installed by the last apply(), or None."""
+    return STATE.current
+
+
+def reset() -> None:
+    """Undo apply(): put back the event-loop policy found before it and forget the current Tuning."""
+    with STATE.lock:
+        _loop_install.restore()
+        STATE.current = None
+        STATE.perf_debug = None
+
+
+def run(main: Coroutine[Any, Any, T], *, debug: bool | None = None) -> T:
+    """Run *main* on a new loop from the current Tuning (applying the default profile first if none).
+
+    The equivalent of ``asyncio.run(main, loop_factory=tuning.loop_factory)`` on every Python.
+    """
+    tuning = STATE.current or apply()
+    if sys.version_info >= (3, 12):
+        return asyncio.run(main, debug=debug, loop_factory=tuning.loop_factory)
+    if sys.version_info >= (3, 11):
+        with asyncio.Runner(debug=debug, loop_factory=tuning.loop_factory) as runner:
+            return runner.run(main)
+    return _run_py310(main, tuning.loop_factory, debug)  # pragma: no cover - Python 3.10 only
+
+
+def _run_py310(main: Coroutine[Any, Any, T], loop_factory: LoopFactory, debug: bool | None) -> T:
+    """asyncio.run() of Python 3.10, with the loop made by *loop_factory*."""
+    from asyncio.runners import _cancel_all_tasks  # type: ignore[attr-defined]
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        pass
+    else:
+        raise RuntimeError("flujo_tuning.run() cannot be called from a running event loop")
+    if not asyncio.iscoroutine(main):
+        raise ValueError(f"a coroutine was expected, got {main!r}")
+    loop = loop_factory()
+    try:
+        asyncio.set_event_loop(loop)
+        if debug is not None:
+            loop.set_debug(debug)
+        return loop.run_until_complete(main)
+    finally:
+        try:
+            _cancel_all_tasks(loop)
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.run_until_complete(loop.shutdown_default_executor())
+        finally:
+            asyncio.set_event_loop(None)
+            loop.close()

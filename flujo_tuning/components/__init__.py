@@ -1,0 +1,1 @@
+"""One module per tunable component; each offers ``decide(settings, platform) -> (Decision, backend)``."""

@@ -1,0 +1,74 @@
+"""Event loops: uvloop (not on Windows), winloop (Windows only), stdlib asyncio.
+
+Like uvicorn's ``loops/auto.py``: ``auto`` tries the fast loop for this platform and falls back to
+asyncio, saying why.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ..decisions import Decision
+from ._registry import Candidate, Platform, Unavailable, choose, import_backend, module_version
+
+__all__ = ["LoopBackend", "decide", "nest_asyncio_active"]
+
+
+@dataclass(frozen=True, eq=False)
+class LoopBackend:
+    """How to make a bare event loop of the chosen kind (without our task factory or debug)."""
+
+    name: str
+    new_loop: Callable[[], asyncio.AbstractEventLoop]
+
+
+def nest_asyncio_active() -> bool:
+    """nest_asyncio patches asyncio globally and can only patch stdlib loops, never uvloop's."""
+    return bool(getattr(asyncio, "_nest_patched", False))
+
+
+def stdlib_loop_class() -> Callable[[], asyncio.AbstractEventLoop]:
+    """The loop class asyncio's default policy would use, without going through any policy."""
+    if sys.platform == "win32":  # pragma: no cover - Windows only
+        return asyncio.ProactorEventLoop  # type: ignore[attr-defined,no-any-return]
+    return asyncio.SelectorEventLoop
+
+
+def _libuv_loader(
+    name: str, needs_windows: bool, platform: Platform, disabled_by: str | None
+) -> Candidate[LoopBackend]:
+    on_windows = platform.system == "win32"
+    if needs_windows and not on_windows:
+        raise Unavailable(f"{name} only runs on Windows, not {platform.system}")
+    if not needs_windows and on_windows:
+        raise Unavailable(f"{name} is not supported on {platform.system}")
+    if disabled_by is not None:
+        raise Unavailable(f"{name} is disabled by {disabled_by}")
+    if nest_asyncio_active():
+        raise Unavailable(f"nest_asyncio is active and cannot patch {name} loops")
+    module = import_backend(name)
+    try:
+        module.new_event_loop().close()
+    except Exception as exc:
+        raise Unavailable(f"{name} failed to create a loop ({type(exc).__name__}: {exc})") from exc
+    return Candidate(name, LoopBackend(name, module.new_event_loop), f"{name} {module_version(module)}")
+
+
+def _load_asyncio() -> Candidate[LoopBackend]:
+    return Candidate("asyncio", LoopBackend("asyncio", stdlib_loop_class()), "stdlib asyncio")
+
+
+def decide(
+    requested: str, source: str, strict: bool, platform: Platform, disabled_by: str | None
+) -> tuple[Decision, LoopBackend]:
+    """*disabled_by* names the source of ``disable_uvloop`` when it is on, else None."""
+    loaders = {
+        "uvloop": lambda: _libuv_loader("uvloop", False, platform, disabled_by),
+        "winloop": lambda: _libuv_loader("winloop", True, platform, disabled_by),
+        "asyncio": _load_asyncio,
+    }
+    fast = "winloop" if platform.system == "win32" else "uvloop"
+    return choose("event_loop", requested, source, (fast, "asyncio"), loaders, strict=strict)

@@ -1,0 +1,368 @@
+"""apply(): decisions, events, installation, idempotence, threads, fork, running loops."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import structlog
+from structlog.testing import capture_logs
+
+import flujo_tuning
+from flujo_tuning import ConfigError, apply, current, reset, run
+from flujo_tuning.components import _registry
+
+COMPONENTS = ["event_loop", "task_factory", "codec", "hasher", "buffer_size", "perf_debug"]
+HAS_UVLOOP = sys.platform != "win32"
+
+
+async def _loop_type() -> type:
+    return type(asyncio.get_running_loop())
+
+
+def _stdlib_loop_type() -> type:
+    loop = asyncio.SelectorEventLoop()
+    loop.close()
+    return type(loop)
+
+
+def test_apply_returns_one_decision_per_component_and_logs_each_once() -> None:
+    with capture_logs() as events:
+        tuning = apply()
+    assert [d.component for d in tuning.decisions] == COMPONENTS
+    decided = [e for e in events if e["event"] == "flujo_tuning.decision"]
+    assert [e["component"] for e in decided] == COMPONENTS
+    for event, decision in zip(decided, tuning.decisions, strict=True):
+        assert {k: event[k] for k in decision.as_event()} == decision.as_event()
+    applied = [e for e in events if e["event"] == "flujo_tuning.applied"]
+    assert len(applied) == 1
+    assert applied[0]["profile"] == "default"
+    assert applied[0]["fingerprint"] == tuning.fingerprint
+    assert len(events) == len(COMPONENTS) + 1
+
+
+def test_decision_source_is_the_setting_provenance(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FLUJO_CODEC", "json")
+    tuning = apply()
+    assert tuning.decision("codec").source == "env FLUJO_CODEC"
+    assert tuning.decision("codec").reason.startswith("requested and available: json stdlib")
+    assert tuning.decision("hasher").source == "profile 'default' (profiles/default.toml)"
+
+
+def test_current_is_what_apply_installed_and_reset_forgets_it() -> None:
+    assert current() is None
+    tuning = apply()
+    assert current() is tuning
+    reset()
+    assert current() is None
+
+
+def test_same_settings_again_changes_nothing_and_logs_nothing() -> None:
+    first = apply()
+    policy = asyncio.get_event_loop_policy()
+    with capture_logs() as events:
+        again = apply()
+    assert again is first
+    assert events == []
+    assert asyncio.get_event_loop_policy() is policy
+
+
+def test_different_settings_reapply_and_log_only_the_changes() -> None:
+    apply()
+    with capture_logs() as events:
+        tuning = apply(codec="json")
+    assert current() is tuning
+    assert tuning.codec.name == "json"
+    decided = [e["component"] for e in events if e["event"] == "flujo_tuning.decision"]
+    assert decided == ["codec"]
+    assert [e["event"] for e in events].count("flujo_tuning.applied") == 1
+
+
+def test_fallback_is_logged_as_a_warning(hide_module: Callable[..., None]) -> None:
+    hide_module("orjson")
+    with capture_logs() as events:
+        apply(codec="orjson")
+    (codec_event,) = [e for e in events if e.get("component") == "codec"]
+    assert codec_event["log_level"] == "warning"
+    assert codec_event["fallback"] is True
+
+
+@pytest.mark.skipif(not HAS_UVLOOP, reason="uvloop is not available on Windows")
+def test_auto_installs_uvloop_for_plain_asyncio_run_and_for_run() -> None:
+    import uvloop
+
+    tuning = apply()
+    assert tuning.decision("event_loop").choice == "uvloop"
+    assert "installed for new loops" in tuning.decision("event_loop").reason
+    assert asyncio.run(_loop_type()) is uvloop.Loop
+    assert run(_loop_type()) is uvloop.Loop
+    assert isinstance(tuning.loop_factory(), uvloop.Loop)
+
+
+def test_reset_restores_the_stock_loop() -> None:
+    policy = asyncio.get_event_loop_policy()
+    apply()
+    reset()
+    assert asyncio.get_event_loop_policy() is policy
+    assert asyncio.run(_loop_type()) is _stdlib_loop_type()
+
+
+def test_stdlib_profile_installs_nothing() -> None:
+    policy = asyncio.get_event_loop_policy()
+    tuning = apply("stdlib")
+    assert asyncio.get_event_loop_policy() is policy
+    assert "nothing to install" in tuning.decision("event_loop").reason
+    assert run(_loop_type()) is _stdlib_loop_type()
+
+
+def test_disable_uvloop_env_keeps_stdlib_loop(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FLUJO_DISABLE_UVLOOP", "1")
+    tuning = apply()
+    decision = tuning.decision("event_loop")
+    assert decision.choice == "asyncio"
+    assert "uvloop is disabled by env FLUJO_DISABLE_UVLOOP" in decision.reason
+    assert asyncio.run(_loop_type()) is _stdlib_loop_type()
+
+
+def test_missing_uvloop_falls_back_to_asyncio_with_reason(hide_module: Callable[..., None]) -> None:
+    hide_module("uvloop")
+    auto = apply().decision("event_loop")
+    assert (auto.choice, auto.fallback) == ("asyncio", False)
+    assert auto.reason.startswith("stdlib asyncio chosen because uvloop is not installed")
+    explicit = apply(event_loop="uvloop").decision("event_loop")
+    assert (explicit.choice, explicit.fallback) == ("asyncio", True)
+    assert asyncio.run(_loop_type()) is _stdlib_loop_type()
+
+
+@pytest.mark.parametrize(
+    "error", [OSError("libuv.so: cannot open shared object file"), AttributeError("broken build")]
+)
+def test_backend_raising_on_import_falls_back(hide_module: Callable[..., None], error: Exception) -> None:
+    hide_module("uvloop", error)
+    decision = apply(event_loop="uvloop").decision("event_loop")
+    assert decision.choice == "asyncio"
+    assert decision.fallback is True
+    assert f"uvloop failed to import ({type(error).__name__}: {error})" in decision.reason
+
+
+def test_strict_missing_backend_raises_and_keeps_previous_state(hide_module: Callable[..., None]) -> None:
+    before = apply()
+    policy = asyncio.get_event_loop_policy()
+    hide_module("uvloop")
+    with pytest.raises(ConfigError, match=r"event_loop 'uvloop' \(from argument\) is not available"):
+        apply(event_loop="uvloop", strict=True)
+    assert current() is before
+    assert asyncio.get_event_loop_policy() is policy
+
+
+def test_config_error_keeps_previous_state(monkeypatch: pytest.MonkeyPatch) -> None:
+    before = apply()
+    policy = asyncio.get_event_loop_policy()
+    monkeypatch.setenv("FLUJO_CODEC", "bogus")
+    with pytest.raises(ConfigError):
+        apply()
+    assert current() is before
+    assert asyncio.get_event_loop_policy() is policy
+
+
+def _simulate(monkeypatch: pytest.MonkeyPatch, system: str, python: tuple[int, int]) -> None:
+    monkeypatch.setattr(_registry.Platform, "current", classmethod(lambda cls: cls(system, python)))
+
+
+def test_windows_never_gets_uvloop(monkeypatch: pytest.MonkeyPatch, hide_module: Callable[..., None]) -> None:
+    _simulate(monkeypatch, "win32", sys.version_info[:2])
+    hide_module("winloop")
+    auto = apply().decision("event_loop")
+    assert auto.choice == "asyncio"
+    assert "winloop is not installed" in auto.reason
+    explicit = apply(event_loop="uvloop").decision("event_loop")
+    assert explicit.fallback is True
+    assert explicit.reason.startswith("uvloop is not supported on win32")
+
+
+def test_winloop_outside_windows_falls_back() -> None:
+    decision = apply(event_loop="winloop").decision("event_loop")
+    assert decision.fallback is True
+    assert decision.reason.startswith(f"winloop only runs on Windows, not {sys.platform}")
+
+
+def test_python_314_installs_no_policy(monkeypatch: pytest.MonkeyPatch) -> None:
+    _simulate(monkeypatch, sys.platform, (3, 14))
+    policy = asyncio.get_event_loop_policy()
+    tuning = apply()
+    assert asyncio.get_event_loop_policy() is policy
+    reason = tuning.decision("event_loop").reason
+    assert "use flujo_tuning.run(main()) or asyncio.run(main(), loop_factory=tuning.loop_factory)" in reason
+    if HAS_UVLOOP:
+        import uvloop
+
+        assert run(_loop_type()) is uvloop.Loop
+
+
+def test_apply_inside_a_running_loop_keeps_that_loop() -> None:
+    async def main() -> tuple[str, type, type]:
+        before = type(asyncio.get_running_loop())
+        tuning = apply()
+        return tuning.decision("event_loop").reason, before, type(asyncio.get_running_loop())
+
+    reason, before, after = asyncio.run(main())
+    assert before is after is _stdlib_loop_type()
+    assert "the running loop (asyncio.unix_events._UnixSelectorEventLoop) is kept" in reason
+    assert "the choice applies to new loops" in reason
+
+
+def test_apply_keeps_the_loop_set_for_this_thread() -> None:
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        apply()
+        assert asyncio.get_event_loop_policy().get_event_loop() is loop
+    finally:
+        asyncio.set_event_loop(None)
+        loop.close()
+
+
+def test_apply_and_run_in_a_non_main_thread() -> None:
+    result: dict[str, Any] = {}
+
+    def worker() -> None:
+        result["tuning"] = apply()
+        result["loop"] = run(_loop_type())
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    thread.join()
+    tuning: flujo_tuning.Tuning = result["tuning"]
+    assert current() is tuning
+    expected = tuning.loop_factory()  # the same kind of loop the worker ran on
+    expected.close()
+    assert result["loop"] is type(expected)
+
+
+def test_eight_threads_end_with_one_tuning_and_one_set_of_events() -> None:
+    barrier = threading.Barrier(8)
+    results: list[flujo_tuning.Tuning] = []
+
+    def worker() -> None:
+        barrier.wait()
+        results.append(apply())
+
+    with capture_logs() as events:
+        threads = [threading.Thread(target=worker) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert len(results) == 8
+    assert all(r is results[0] for r in results)
+    assert current() is results[0]
+    assert [e["event"] for e in events].count("flujo_tuning.decision") == len(COMPONENTS)
+    assert [e["event"] for e in events].count("flujo_tuning.applied") == 1
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_apply_again_in_a_forked_child_is_correct() -> None:
+    parent = apply()
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - runs in the child
+        try:
+            child = apply()
+            loop_type = run(_loop_type())
+            ok = child is parent and loop_type is type(parent.loop_factory())
+            os.write(write_end, b"ok" if ok else b"mismatch")
+        except BaseException as exc:
+            os.write(write_end, repr(exc).encode())
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    _, status = os.waitpid(pid, 0)
+    message = os.read(read_end, 1000).decode()
+    os.close(read_end)
+    assert status == 0
+    assert message == "ok"
+
+
+def test_failing_log_processor_never_breaks_apply() -> None:
+    def broken(logger: Any, name: str, event: Any) -> Any:
+        raise RuntimeError("log sink down")
+
+    structlog.configure(processors=[broken])
+    try:
+        with pytest.warns(
+            RuntimeWarning, match=r"could not log 'flujo_tuning\.(decision|applied)'.*log sink down"
+        ):
+            tuning = apply()
+    finally:
+        structlog.reset_defaults()
+    assert current() is tuning
+
+
+def test_fingerprint_is_short_stable_and_sensitive() -> None:
+    first = apply().fingerprint
+    reset()
+    assert apply().fingerprint == first
+    assert len(first) == 12
+    assert apply(codec="json").fingerprint != first
+
+
+def test_fingerprint_is_the_same_in_another_process() -> None:
+    code = "import flujo_tuning, structlog; print(flujo_tuning.apply().fingerprint)"
+    env = {**os.environ, "PYTHONHASHSEED": "123"}
+    outputs = {
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
+        .stdout.strip()
+        .splitlines()[-1]
+        for _ in range(2)
+    }
+    assert outputs == {apply().fingerprint}
+
+
+def test_nest_asyncio_gets_the_stdlib_loop() -> None:
+    pytest.importorskip("nest_asyncio")
+    code = (
+        "import warnings; warnings.simplefilter('ignore', DeprecationWarning)\n"
+        "import nest_asyncio, asyncio; nest_asyncio.apply()\n"
+        "import flujo_tuning\n"
+        "d = flujo_tuning.apply().decision('event_loop')\n"
+        "async def inner(): return 1\n"
+        "async def outer(): return asyncio.run(inner())\n"
+        "print(d.choice, '|', d.reason, '|', asyncio.run(outer()))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    choice, reason, nested = out.stdout.strip().splitlines()[-1].split(" | ")
+    assert choice == "asyncio"
+    assert "nest_asyncio is active and cannot patch uvloop loops" in reason
+    assert nested == "1"
+
+
+def test_run_applies_the_default_profile_when_nothing_was_applied() -> None:
+    assert current() is None
+    run(_loop_type())
+    tuning = current()
+    assert tuning is not None
+    assert tuning.settings.profile == "default"
+
+
+def test_run_passes_debug_and_returns_the_result() -> None:
+    async def main() -> bool:
+        return asyncio.get_running_loop().get_debug()
+
+    assert run(main(), debug=True) is True
+    assert run(main(), debug=False) is False
+
+
+def test_asyncio_debug_setting_makes_debug_loops() -> None:
+    tuning = apply("debug")
+    loop = tuning.loop_factory()
+    try:
+        assert loop.get_debug() is True
+    finally:
+        loop.close()
+    assert "asyncio debug mode" in tuning.decision("event_loop").reason

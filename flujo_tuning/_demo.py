@@ -15,7 +15,8 @@ import flujo_tuning
 async def _pipeline_step(tuning: flujo_tuning.Tuning) -> str:
     await asyncio.sleep(0)  # stands in for an agent call
     payload = tuning.codec.dumps({"step": "summarise", "tokens": 42})
-    return f"{type(asyncio.get_running_loop()).__name__}, {len(payload)}-byte payload, key {tuning.hasher.hexdigest(payload)[:16]}"
+    loop = type(asyncio.get_running_loop()).__name__
+    return f"{loop} loop, {len(payload)}-byte payload, digest {tuning.hasher.hexdigest(payload)[:16]}"
 
 
 def main() -> int:

@@ -62,12 +62,15 @@ def test_reasons_the_library_logs_are_documented(overrides: dict[str, object]) -
 
 
 _VARYING = re.compile(
-    r"<[^>]*>|\([^()]*\)|\b(?:uvloop|winloop|orjson|msgspec|json|blake3|sha256|blake2b|xxh3_128|hashlib"
+    r"<[^>]*>|\b(?:uvloop|winloop|orjson|msgspec|json|blake3|sha256|blake2b|xxh3_128|hashlib"
     r"|stdlib asyncio|asyncio's default task factory|stdlib|linux|win32)\b|\d[\w.]*"
 )
 
 
 def _shape(text: str) -> str:
     """Text with names, versions, numbers and parenthesised detail replaced by one placeholder."""
-    text = _VARYING.sub("~", text.replace("`", ""))
+    text = text.replace("`", "")
+    while (unnested := re.sub(r"\([^()]*\)", "~", text)) != text:  # innermost parentheses first
+        text = unnested
+    text = _VARYING.sub("~", text)
     return re.sub(r"~(?:[\s~]*~)?", "~", " ".join(text.split()))

@@ -12,8 +12,9 @@ if TYPE_CHECKING:
     from typing import Any
 
     from . import perf
-    from .apply import Tuning, apply, current, reset, run
+    from .apply import Tuning, apply, cache_key, current, reset, run
     from .decisions import Decision
+    from .keys import canonical_bytes, register_encoder
     from .settings import ResolvedSettings, resolve
 
 __all__ = [
@@ -23,8 +24,11 @@ __all__ = [
     "ResolvedSettings",
     "Tuning",
     "apply",
+    "cache_key",
+    "canonical_bytes",
     "current",
     "perf",
+    "register_encoder",
     "reset",
     "resolve",
     "run",
@@ -38,8 +42,11 @@ _LAZY = {
     "ResolvedSettings": "flujo_tuning.settings",
     "Tuning": "flujo_tuning.apply",
     "apply": "flujo_tuning.apply",
+    "cache_key": "flujo_tuning.apply",
+    "canonical_bytes": "flujo_tuning.keys",
     "current": "flujo_tuning.apply",
     "perf": "flujo_tuning",
+    "register_encoder": "flujo_tuning.keys",
     "reset": "flujo_tuning.apply",
     "resolve": "flujo_tuning.settings",
     "run": "flujo_tuning.apply",

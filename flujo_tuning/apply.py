@@ -8,7 +8,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from . import _loop_install
@@ -19,9 +19,10 @@ from .components.buffers import ScratchBuffers
 from .components.codec import Codec
 from .components.hasher import Hasher
 from .decisions import APPLIED_EVENT, Component, Decision, log_decisions, log_event
+from .keys import KeyMaker
 from .settings import ResolvedSettings, resolve
 
-__all__ = ["Tuning", "apply", "current", "reset", "run"]
+__all__ = ["Tuning", "apply", "cache_key", "current", "reset", "run"]
 
 T = TypeVar("T")
 LoopFactory = Callable[[], asyncio.AbstractEventLoop]
@@ -40,6 +41,11 @@ class Tuning:
     buffers: ScratchBuffers
     #: A short stable hash of the settings, decisions and backend versions.
     fingerprint: str
+    key_maker: KeyMaker = field(repr=False)
+
+    def cache_key(self, obj: Any) -> str:
+        """``fk1:<hasher>:<hex>``: the same for the same value on every machine and install."""
+        return self.key_maker(obj)
 
     def decision(self, component: Component) -> Decision:
         """The decision for *component*."""
@@ -118,6 +124,7 @@ def _build(settings: ResolvedSettings, platform: Platform) -> Tuning:
         loop_factory=loop_factory,
         buffers=pool,
         fingerprint=_fingerprint(settings, decisions, versions),
+        key_maker=KeyMaker(chosen_hasher, pool),
     )
 
 
@@ -172,6 +179,11 @@ def apply(
             fingerprint=tuning.fingerprint,
         )
     return tuning
+
+
+def cache_key(obj: Any) -> str:
+    """The cache key of *obj* under the current Tuning (applying the default profile if none)."""
+    return (STATE.current or apply()).cache_key(obj)
 
 
 def current() -> Tuning | None:

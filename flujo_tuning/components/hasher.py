@@ -38,6 +38,8 @@ class Hasher:
     cryptographic: bool
     digest: Callable[[Any], bytes]
     hexdigest: Callable[[Any], str]
+    #: The hash object constructor (``new(data).hexdigest()``), for hot paths that skip a call.
+    new: Callable[[Any], Any]
 
 
 def _checked(hasher: Hasher) -> Candidate[Hasher]:
@@ -60,7 +62,7 @@ def _from_constructor(name: str, version: str, make: Callable[[Any], Any], crypt
         result: str = make(data).hexdigest()
         return result
 
-    return Hasher(name, version, crypto, digest, hexdigest)
+    return Hasher(name, version, crypto, digest, hexdigest, make)
 
 
 def _load_blake3() -> Candidate[Hasher]:

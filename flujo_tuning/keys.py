@@ -1,0 +1,217 @@
+"""Cache keys: ``fk1:<hasher>:<hex digest of the canonical bytes>``.
+
+The canonical encoding (docs/cache-keys.md) is defined by flujo_tuning's pure-Python reference
+in ``_canonical``. When msgspec and orjson are importable, values made only of the builtin types
+whose msgpack form *is* the canonical form (None, bool, int, float, str, bytes, bytearray, list,
+tuple, str-keyed dict) are encoded in C instead: two C passes prove the value has no other type,
+then msgspec writes the same bytes the reference would. Anything else takes the reference path.
+"""
+
+from __future__ import annotations
+
+import io
+import pickle
+import threading
+from typing import Any
+
+from . import _canonical
+from ._canonical import MAX_DEPTH, register_encoder, unregister_encoder
+from .components._registry import Unavailable, import_backend
+from .components.buffers import ScratchBuffers
+from .components.hasher import Hasher
+
+__all__ = [
+    "MAX_DEPTH",
+    "SCHEME",
+    "KeyMaker",
+    "accelerated_bytes",
+    "canonical_bytes",
+    "reference_bytes",
+    "register_encoder",
+    "unregister_encoder",
+]
+
+#: The encoding version, first part of every key.
+SCHEME = "fk1"
+
+#: Types whose msgpack encoding by msgspec equals the canonical encoding.
+_LEAVES = frozenset({str, int, float, bool, type(None), bytes})
+
+_BUILTINS = frozenset(
+    {type(None), bool, int, float, str, bytes, bytearray, memoryview, list, tuple, dict, set, frozenset}
+)
+
+
+def reference_bytes(obj: Any) -> bytes:
+    """The canonical bytes from the pure-Python reference implementation."""
+    return _canonical.encode(obj)
+
+
+class _UnsafeError(Exception):
+    """The value holds a type whose msgpack form differs from its canonical form."""
+
+
+def _reject(obj: Any) -> Any:
+    if type(obj) is bytes or type(obj) is bytearray:
+        return None  # bytes are fine for msgspec; orjson just cannot print them
+    raise _UnsafeError
+
+
+class _TypeCheck(pickle.Pickler):
+    """A C walk over the whole value: pickle calls this hook for every non-builtin object."""
+
+    def reducer_override(self, obj: Any) -> Any:
+        raise _UnsafeError
+
+
+class _Discard(io.RawIOBase):
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        return len(data)
+
+
+class _Accelerator:
+    """The msgspec + orjson fast path; see the module docstring for why its bytes are canonical."""
+
+    #: Returned by :meth:`flat` when msgspec refused a flat value (big int, non-str key...).
+    REFUSED = b""  # no canonical encoding is empty
+
+    def __init__(self) -> None:
+        msgpack = import_backend("msgspec.msgpack")
+        orjson = import_backend("orjson")
+        encoder = msgpack.Encoder(order="deterministic")
+        self._encode = encoder.encode
+        self._encode_into = encoder.encode_into
+        self._orjson_dumps = orjson.dumps
+        self._orjson_options = (
+            orjson.OPT_PASSTHROUGH_SUBCLASS
+            | orjson.OPT_PASSTHROUGH_DATACLASS
+            | orjson.OPT_PASSTHROUGH_DATETIME
+        )
+        self._local = threading.local()
+
+    def flat(self, obj: Any) -> bytes | None:
+        """Encode a leaf, or a dict/list/tuple of leaves; None if *obj* is not that simple.
+
+        One flat level is checked in Python: cheaper than starting two C walks for small values.
+        Non-str keys of leaf types pass the check; msgspec refuses them (REFUSED).
+        """
+        t = type(obj)
+        leaves = _LEAVES
+        if t is dict:
+            if not (leaves.issuperset(map(type, obj)) and leaves.issuperset(map(type, obj.values()))):
+                return None
+        elif t is list or t is tuple:
+            if not leaves.issuperset(map(type, obj)):
+                return None
+        elif t not in leaves:
+            return None
+        try:
+            data: bytes = self._encode(obj)
+        except Exception:
+            return self.REFUSED
+        return data
+
+    def only_builtin_types(self, obj: Any) -> bool:
+        """Two C walks: orjson refuses sets, bytes-likes aside every non-JSON type and subclasses;
+        pickle calls our hook for every non-builtin object (which catches Enum and UUID)."""
+        try:
+            self._orjson_dumps(obj, default=_reject, option=self._orjson_options)
+            checker = getattr(self._local, "checker", None)
+            if checker is None:
+                checker = self._local.checker = _TypeCheck(_Discard(), protocol=5)
+            checker.clear_memo()
+            checker.dump(obj)
+        except Exception:
+            return False
+        return True
+
+    def encode_into(self, obj: Any, buffer: bytearray) -> bool:
+        """Write the canonical bytes of *obj* into *buffer*; False where the fast path does not apply."""
+        if not self.only_builtin_types(obj):
+            return False
+        try:
+            self._encode_into(obj, buffer)
+        except Exception:  # e.g. an int beyond 64 bits: the reference knows what to do
+            return False
+        return True
+
+    def encode(self, obj: Any) -> bytes | None:
+        data = self.flat(obj)
+        if data is not None:
+            return data or None
+        buffer = bytearray()
+        return bytes(buffer) if self.encode_into(obj, buffer) else None
+
+
+def _load_accelerator() -> _Accelerator | None:
+    """The fast path, or None when msgspec or orjson is missing or broken."""
+    try:
+        return _Accelerator()
+    except (Unavailable, AttributeError):
+        return None
+
+
+_accelerator: _Accelerator | None = None
+_accelerator_loaded = False
+_accelerator_lock = threading.Lock()
+
+
+def _default_accelerator() -> _Accelerator | None:
+    global _accelerator, _accelerator_loaded  # noqa: PLW0603 - a lazily built, immutable helper
+    if not _accelerator_loaded:
+        with _accelerator_lock:
+            if not _accelerator_loaded:
+                _accelerator = _load_accelerator()
+                _accelerator_loaded = True
+    return _accelerator
+
+
+def accelerated_bytes(obj: Any) -> bytes | None:
+    """The canonical bytes from the fast path, or None where the fast path does not apply."""
+    fast = _default_accelerator()
+    return fast.encode(obj) if fast is not None else None
+
+
+def canonical_bytes(obj: Any) -> bytes:
+    """The canonical fk1 encoding of *obj*: identical on every machine, Python and install."""
+    fast = accelerated_bytes(obj)
+    return fast if fast is not None else _canonical.encode(obj)
+
+
+class KeyMaker:
+    """Makes ``fk1:<hasher>:<hex>`` keys with one hasher, reusing per-thread scratch buffers."""
+
+    def __init__(self, hasher: Hasher, buffers: ScratchBuffers, *, accelerated: bool = True) -> None:
+        self.prefix = f"{SCHEME}:{hasher.name}:"
+        self.hasher = hasher
+        self._new_hash = hasher.new
+        self._acquire = buffers.acquire
+        self._release = buffers.release
+        self._fast = _load_accelerator() if accelerated else None
+
+    @property
+    def accelerated(self) -> bool:
+        return self._fast is not None
+
+    def canonical_bytes(self, obj: Any) -> bytes:
+        """The canonical bytes, by the fast path when it applies (identical either way)."""
+        fast = self._fast.encode(obj) if self._fast is not None else None
+        return fast if fast is not None else _canonical.encode(obj)
+
+    def __call__(self, obj: Any) -> str:
+        fast = self._fast
+        if fast is not None:
+            data = fast.flat(obj)
+            if data:
+                return self.prefix + self._new_hash(data).hexdigest()  # type: ignore[no-any-return]
+            if data is None:  # deeper than one level: encode into this thread's scratch buffer
+                buffer = self._acquire()
+                try:
+                    if fast.encode_into(obj, buffer):
+                        return self.prefix + self._new_hash(buffer).hexdigest()  # type: ignore[no-any-return]
+                finally:
+                    self._release(buffer)
+        return self.prefix + self._new_hash(_canonical.encode(obj)).hexdigest()  # type: ignore[no-any-return]

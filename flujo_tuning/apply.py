@@ -124,7 +124,9 @@ def _build(settings: ResolvedSettings, platform: Platform) -> Tuning:
         loop_factory=loop_factory,
         buffers=pool,
         fingerprint=_fingerprint(settings, decisions, versions),
-        key_maker=KeyMaker(chosen_hasher, pool),
+        # codec "json" means no third-party serializer anywhere: keys then take the reference path
+        # (same bytes, slower).
+        key_maker=KeyMaker(chosen_hasher, pool, accelerated=chosen_codec.name != "json"),
     )
 
 

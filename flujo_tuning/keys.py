@@ -42,6 +42,33 @@ _BUILTINS = frozenset(
 )
 
 
+_CONTAINERS = frozenset({dict, list, tuple})
+_LEAVES_AND_CONTAINERS = _LEAVES | _CONTAINERS
+#: Values at most this deep and this wide are checked in Python; larger ones by the C walks.
+_SMALL_DEPTH = 2
+_SMALL_WIDTH = 32
+
+
+def _small_and_safe(obj: Any, depth: int) -> bool:
+    t = type(obj)
+    if t is dict:
+        if len(obj) > _SMALL_WIDTH or not _LEAVES.issuperset(map(type, obj)):
+            return False
+        values: Any = obj.values()
+    elif t is list or t is tuple:
+        if len(obj) > _SMALL_WIDTH:
+            return False
+        values = obj
+    else:
+        return t in _LEAVES
+    kinds = set(map(type, values))
+    if kinds <= _LEAVES:
+        return True
+    if depth == 0 or not kinds <= _LEAVES_AND_CONTAINERS:
+        return False
+    return all(_small_and_safe(v, depth - 1) for v in values if type(v) in _CONTAINERS)
+
+
 def reference_bytes(obj: Any) -> bytes:
     """The canonical bytes from the pure-Python reference implementation."""
     return _canonical.encode(obj)
@@ -93,20 +120,12 @@ class _Accelerator:
         self._local = threading.local()
 
     def flat(self, obj: Any) -> bytes | None:
-        """Encode a leaf, or a dict/list/tuple of leaves; None if *obj* is not that simple.
+        """Encode a small, shallow value of safe types; None if it is not (or not provably) one.
 
-        One flat level is checked in Python: cheaper than starting two C walks for small values.
+        Small values are checked in Python: cheaper than starting two C walks.
         Non-str keys of leaf types pass the check; msgspec refuses them (REFUSED).
         """
-        t = type(obj)
-        leaves = _LEAVES
-        if t is dict:
-            if not (leaves.issuperset(map(type, obj)) and leaves.issuperset(map(type, obj.values()))):
-                return None
-        elif t is list or t is tuple:
-            if not leaves.issuperset(map(type, obj)):
-                return None
-        elif t not in leaves:
+        if not _small_and_safe(obj, _SMALL_DEPTH):
             return None
         try:
             data: bytes = self._encode(obj)

@@ -44,7 +44,8 @@ async def _agent_stub(i: int) -> dict[str, Any]:
     loop = asyncio.get_running_loop()
     future = loop.create_future()
     loop.call_soon(future.set_result, _agent_output(i))
-    return await future
+    output: dict[str, Any] = await future
+    return output
 
 
 class _Pipeline:
@@ -143,12 +144,12 @@ def _mixed_steps_all_cores(tuning: Any, steps: int) -> float:
         process.start()
     barrier.wait()
     start = time.perf_counter()
-    elapsed = [results.get() for _ in processes]
+    elapsed: list[float] = [results.get() for _ in processes]
     wall = time.perf_counter() - start
     for process in processes:
         process.join()
     # Each worker timed its own loop; the wall clock also includes queue hand-off.
-    return max(max(elapsed), wall)
+    return max(*elapsed, wall)
 
 
 @dataclass(frozen=True)

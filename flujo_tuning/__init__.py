@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from . import perf
-    from .apply import Tuning, apply, cache_key, current, reset, run
+    from ._apply import Tuning, apply, cache_key, current, reset, run
     from .decisions import Decision
     from .keys import canonical_bytes, register_encoder
     from .settings import ResolvedSettings, resolve
@@ -40,16 +40,16 @@ __version__ = "0.1.0"
 _LAZY = {
     "Decision": "flujo_tuning.decisions",
     "ResolvedSettings": "flujo_tuning.settings",
-    "Tuning": "flujo_tuning.apply",
-    "apply": "flujo_tuning.apply",
-    "cache_key": "flujo_tuning.apply",
+    "Tuning": "flujo_tuning._apply",
+    "apply": "flujo_tuning._apply",
+    "cache_key": "flujo_tuning._apply",
     "canonical_bytes": "flujo_tuning.keys",
-    "current": "flujo_tuning.apply",
+    "current": "flujo_tuning._apply",
     "perf": "flujo_tuning",
     "register_encoder": "flujo_tuning.keys",
-    "reset": "flujo_tuning.apply",
+    "reset": "flujo_tuning._apply",
     "resolve": "flujo_tuning.settings",
-    "run": "flujo_tuning.apply",
+    "run": "flujo_tuning._apply",
 }
 
 

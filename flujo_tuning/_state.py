@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import asyncio
 
-    from .apply import Tuning
+    from ._apply import Tuning
 
 __all__ = ["STATE", "register_fork_hook"]
 

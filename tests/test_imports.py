@@ -54,3 +54,16 @@ def test_public_api_is_exactly_all() -> None:
 def test_unknown_attribute_raises_attribute_error() -> None:
     with pytest.raises(AttributeError, match="does_not_exist"):
         flujo_tuning.does_not_exist  # noqa: B018
+
+
+def test_public_functions_are_not_shadowed_by_submodules() -> None:
+    import importlib
+    import pkgutil
+
+    for module in pkgutil.walk_packages(flujo_tuning.__path__, "flujo_tuning."):
+        if not module.name.endswith("_demo"):
+            importlib.import_module(module.name)
+    assert callable(flujo_tuning.apply)
+    assert callable(flujo_tuning.resolve)
+    assert callable(flujo_tuning.cache_key)
+    assert flujo_tuning.perf.__name__ == "flujo_tuning.perf"

@@ -167,7 +167,7 @@ class Scenario:
 SCENARIOS = (
     Scenario("trivial", "1,000 trivial agent steps (no cache hits)", 1000, _trivial_steps, (1500, 1950)),
     Scenario("cached", "1,000 cached steps (hash-only)", 1000, _cached_steps, (11000, 12800)),
-    Scenario("mixed", "Mixed workload, all cores busy", 4000, _mixed_steps_all_cores, (18600, 24000)),
+    Scenario("mixed", "Mixed workload, all cores busy", 20000, _mixed_steps_all_cores, (18600, 24000)),
 )
 
 

@@ -31,12 +31,22 @@ Compare = Callable[..., None]
 
 @pytest.fixture
 def compare() -> Compare:
-    def record(benchmark: Any, group: str, name: str, *, baseline: bool = False, note: str = "") -> None:
+    def record(
+        benchmark: Any,
+        group: str,
+        name: str,
+        *,
+        baseline: bool = False,
+        note: str = "",
+        seconds: float | None = None,
+    ) -> None:
+        """*seconds* replaces pytest-benchmark's median when the workload timed itself (e.g. it
+        excludes starting worker processes)."""
         stats = getattr(benchmark, "stats", None)
         if stats is None:  # benchmarks disabled: the body ran once, nothing was timed
             return
         entry = _GROUPS.setdefault(group, _Group())
-        entry.medians[name] = stats.stats.median
+        entry.medians[name] = seconds if seconds is not None else stats.stats.median
         if note:
             entry.notes[name] = note
         if baseline:

@@ -1,0 +1,196 @@
+"""``flujo-tuning bench``: the reference document's three scenarios, per profile, as a ratio table.
+
+Profiles run interleaved (stdlib, default, throughput, stdlib, ...) so that a noisy neighbour
+slows every profile alike; each figure is the median of the rounds. Also ``python -m
+flujo_tuning.bench``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import logging
+import os
+import platform
+import statistics
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from importlib import metadata
+
+__all__ = ["BenchReport", "environment", "main", "render", "run_bench"]
+
+DEFAULT_PROFILES = ("stdlib", "default", "throughput")
+BACKENDS = ("uvloop", "orjson", "msgspec", "blake3", "xxhash", "structlog", "pydantic-settings")
+
+
+@dataclass
+class BenchReport:
+    """Iterations per second per (scenario, profile), with what each profile decided."""
+
+    profiles: tuple[str, ...]
+    rounds: int
+    rates: dict[tuple[str, str], list[float]] = field(default_factory=dict)
+    choices: dict[str, str] = field(default_factory=dict)
+    environment: dict[str, str] = field(default_factory=dict)
+
+    def median(self, scenario: str, profile: str) -> float:
+        return statistics.median(self.rates[(scenario, profile)])
+
+    def ratio(self, scenario: str, profile: str) -> float:
+        return self.median(scenario, profile) / self.median(scenario, self.profiles[0])
+
+
+def _cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def environment() -> dict[str, str]:
+    """Python, platform, CPU and backend versions: the context every figure needs."""
+    versions = []
+    for name in BACKENDS:
+        try:
+            versions.append(f"{name} {metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            versions.append(f"{name} (not installed)")
+    return {
+        "python": f"{platform.python_implementation()} {platform.python_version()}",
+        "platform": f"{sys.platform} {platform.machine()}",
+        "cpu": f"{_cpu_model()}, {os.cpu_count()} cores",
+        "backends": ", ".join(versions),
+    }
+
+
+@contextmanager
+def _quiet_decisions() -> Iterator[None]:
+    """This command is an application: it may route its own events (the summary shows choices)."""
+    import structlog
+
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.ERROR))
+    try:
+        yield
+    finally:
+        structlog.reset_defaults()
+
+
+def run_bench(
+    profiles: Sequence[str] = DEFAULT_PROFILES, *, quick: bool = False, progress: bool = False
+) -> BenchReport:
+    """Run every scenario under every profile, interleaved; the first profile is the baseline."""
+    import flujo_tuning
+    from flujo_tuning._workloads import SCENARIOS, run_scenario
+
+    rounds = 3 if quick else 7
+    report = BenchReport(tuple(profiles), rounds, environment=environment())
+    scale = 0.25 if quick else 1.0
+    total = rounds * len(SCENARIOS) * len(profiles)
+    with _quiet_decisions(), _progress(progress, total) as advance:
+        for name in profiles:  # resolve and record each profile once, failing early on a typo
+            tuning = flujo_tuning.apply(name)
+            report.choices[name] = ", ".join(f"{d.component}={d.choice}" for d in tuning.decisions[:4])
+        for _ in range(rounds):
+            for scenario in SCENARIOS:
+                for name in profiles:
+                    tuning = flujo_tuning.apply(name)
+                    steps = max(100, int(scenario.steps * scale))
+                    report.rates.setdefault((scenario.name, name), []).append(
+                        run_scenario(scenario, tuning, steps)
+                    )
+                    advance()
+        flujo_tuning.reset()
+    return report
+
+
+@contextmanager
+def _progress(enabled: bool, total: int) -> Iterator[Callable[[], None]]:
+    if not enabled:
+        yield lambda: None
+        return
+    from rich.progress import Progress
+
+    with Progress(transient=True) as bar:
+        task = bar.add_task("benchmarking", total=total)
+        yield lambda: bar.advance(task)
+
+
+def render(report: BenchReport, *, markdown: bool = False, color: bool = False) -> str:
+    """The ratio table (and the environment) as terminal text or as Markdown."""
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+
+    from ._workloads import SCENARIOS
+
+    base = report.profiles[0]
+    table = Table(box=box.MARKDOWN if markdown else box.SIMPLE_HEAVY, show_edge=markdown)
+    table.add_column("Scenario")
+    table.add_column("Reference document (claimed)")
+    for name in report.profiles:
+        label = f"{name} iter/s" if name == base else f"{name} iter/s (vs {base})"
+        table.add_column(label, justify="right")
+    for scenario in SCENARIOS:
+        before, after = scenario.claimed
+        claim = f"{before:,} -> {after:,} ({after / before:.2f}x)"
+        cells = []
+        for name in report.profiles:
+            rate = f"{report.median(scenario.name, name):,.0f}"
+            cells.append(rate if name == base else f"{rate} ({report.ratio(scenario.name, name):.2f}x)")
+        table.add_row(scenario.title, claim, *cells)
+    out = io.StringIO()
+    console = Console(file=out, width=200, force_terminal=color, no_color=not color, highlight=False)
+    console.print(table)
+    lines = [line.rstrip() for line in out.getvalue().splitlines()]
+    while lines and not lines[0]:
+        lines.pop(0)
+    lines.append("")
+    lines.append(f"Median of {report.rounds} interleaved rounds; {base} is the baseline.")
+    for key, value in report.environment.items():
+        lines.append(f"- {key}: {value}")
+    for name, choices in report.choices.items():
+        lines.append(f"- profile {name}: {choices}")
+    return "\n".join(lines) + "\n"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="flujo-tuning bench",
+        description="Run the three pipeline scenarios under each profile and print iter/s and ratios.",
+    )
+    parser.add_argument("--quick", action="store_true", help="fewer rounds and steps (a few seconds)")
+    parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
+    parser.add_argument(
+        "--profiles",
+        default=",".join(DEFAULT_PROFILES),
+        help="comma-separated profiles, the first is the baseline (default: %(default)s)",
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    profiles = [p.strip() for p in args.profiles.split(",") if p.strip()]
+    if len(profiles) < 2:
+        print("flujo-tuning bench: --profiles needs at least two profiles (baseline first)", file=sys.stderr)
+        return 2
+    from ._errors import ConfigError
+
+    try:
+        report = run_bench(profiles, quick=args.quick, progress=sys.stderr.isatty())
+    except ConfigError as exc:
+        print(f"flujo-tuning bench: {exc}", file=sys.stderr)
+        return 1
+    color = sys.stdout.isatty() and "NO_COLOR" not in os.environ and not args.markdown
+    sys.stdout.write(render(report, markdown=args.markdown, color=color))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

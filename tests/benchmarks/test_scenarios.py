@@ -1,0 +1,42 @@
+"""The reference document's three scenarios, per profile, with ratios to the stdlib profile.
+
+``flujo-tuning bench`` runs the same workloads interleaved (stdlib, default, throughput, repeat)
+and is where docs/benchmarks.md takes its table from; these keep the figures tracked by
+pytest-benchmark.
+"""
+
+from __future__ import annotations
+
+import statistics
+from typing import Any
+
+import pytest
+
+import flujo_tuning
+from flujo_tuning._workloads import SCENARIOS, Scenario, run_scenario
+
+from .conftest import Compare
+
+PROFILES = ["stdlib", "default", "throughput"]
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=[s.name for s in SCENARIOS])
+def test_scenario(benchmark: Any, compare: Compare, scenario: Scenario, profile: str) -> None:
+    tuning = flujo_tuning.apply(profile)
+    rounds = 3 if scenario.name == "mixed" else 15
+    rates = []
+
+    def once() -> None:
+        rates.append(run_scenario(scenario, tuning))
+
+    benchmark.pedantic(once, rounds=rounds, iterations=1, warmup_rounds=1 if scenario.name != "mixed" else 0)
+    rate = statistics.median(rates)
+    compare(
+        benchmark,
+        f"scenario: {scenario.title}",
+        profile,
+        baseline=profile == "stdlib",
+        note=f"{rate:,.0f} iter/s",
+        seconds=scenario.steps / rate,  # the workload's own timing: excludes starting processes
+    )

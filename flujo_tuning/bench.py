@@ -150,6 +150,8 @@ def render(report: BenchReport, *, markdown: bool = False, color: bool = False) 
     lines = [line.rstrip() for line in out.getvalue().splitlines()]
     while lines and not lines[0]:
         lines.pop(0)
+    while lines and not lines[-1]:
+        lines.pop()
     lines.append("")
     lines.append(f"Median of {report.rounds} interleaved rounds; {base} is the baseline.")
     for key, value in report.environment.items():

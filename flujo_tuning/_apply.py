@@ -130,11 +130,14 @@ def _build(settings: ResolvedSettings, platform: Platform) -> Tuning:
     )
 
 
-def _install(tuning: Tuning, platform: Platform) -> Tuning:
-    """Install the loop set-up; return the Tuning with the event-loop reason completed."""
+def _install(tuning: Tuning, platform: Platform, *, dry_run: bool = False) -> Tuning:
+    """Install the loop set-up (unless *dry_run*); return the Tuning with the event-loop reason completed."""
     loop = tuning.decision("event_loop")
     stock = tuning.loop_factory is event_loop.stdlib_loop_class()
-    notes = [_loop_install.install(tuning.loop_factory, stock, platform)]
+    if dry_run:
+        notes = [_loop_install.describe(stock, platform)]
+    else:
+        notes = [_loop_install.install(tuning.loop_factory, stock, platform)]
     if tuning.settings.asyncio_debug:
         notes.append("new loops run in asyncio debug mode")
     running = _loop_install.running_loop_note()
@@ -186,6 +189,12 @@ def apply(
 def cache_key(obj: Any) -> str:
     """The cache key of *obj* under the current Tuning (applying the default profile if none)."""
     return (STATE.current or apply()).cache_key(obj)
+
+
+def preview(settings: ResolvedSettings) -> Tuning:
+    """The Tuning apply() would build from *settings*, with nothing installed, logged or kept."""
+    platform = Platform.current()
+    return _install(_build(settings, platform), platform, dry_run=True)
 
 
 def current() -> Tuning | None:

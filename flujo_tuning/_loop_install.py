@@ -33,17 +33,24 @@ if sys.version_info < (3, 14):  # policies are deprecated from 3.14 on; touching
             return self.loop_factory()
 
 
-def install(loop_factory: LoopFactory, stock: bool, platform: Platform) -> str:
-    """Install (or remove) our policy; return a clause saying what plain asyncio.run() now does."""
+def describe(stock: bool, platform: Platform) -> str:
+    """What install() does (or would do) for plain asyncio.run(), as a clause of a reason."""
     if platform.python >= (3, 14) or sys.version_info >= (3, 14):
-        restore()
         return (
             "Python 3.14+ deprecates loop policies, so plain asyncio.run() keeps the stock loop: "
             "use flujo_tuning.run(main()) or asyncio.run(main(), loop_factory=tuning.loop_factory)"
         )
     if stock:
-        restore()
         return "nothing to install: new loops are stock asyncio"
+    return "installed for new loops, so plain asyncio.run() uses it too"
+
+
+def install(loop_factory: LoopFactory, stock: bool, platform: Platform) -> str:
+    """Install (or remove) our policy; return a clause saying what plain asyncio.run() now does."""
+    note = describe(stock, platform)
+    if stock or platform.python >= (3, 14) or sys.version_info >= (3, 14):
+        restore()
+        return note
     old = asyncio.get_event_loop_policy()
     if not isinstance(old, TunedEventLoopPolicy):
         STATE.saved_policy = old
@@ -53,7 +60,7 @@ def install(loop_factory: LoopFactory, stock: bool, platform: Platform) -> str:
     if isinstance(existing, asyncio.AbstractEventLoop) and not existing.is_closed():
         new.set_event_loop(existing)
     asyncio.set_event_loop_policy(new)
-    return "installed for new loops, so plain asyncio.run() uses it too"
+    return note
 
 
 def restore() -> None:

@@ -145,7 +145,9 @@ def render(report: BenchReport, *, markdown: bool = False, color: bool = False) 
             cells.append(rate if name == base else f"{rate} ({report.ratio(scenario.name, name):.2f}x)")
         table.add_row(scenario.title, claim, *cells)
     out = io.StringIO()
-    console = Console(file=out, width=200, force_terminal=color, no_color=not color, highlight=False)
+    console = Console(
+        file=out, width=200, force_terminal=color, no_color=not color, highlight=False, markup=False
+    )
     console.print(table)
     lines = [line.rstrip() for line in out.getvalue().splitlines()]
     while lines and not lines[0]:

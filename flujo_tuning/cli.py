@@ -1,0 +1,290 @@
+"""The ``flujo-tuning`` command: see what the library would do here, and why.
+
+Exit codes: 0 success; 1 a configuration error (the messages name file, line and key, or the
+variable); 2 a usage error. Output goes to stdout, errors and warnings to stderr. Colour only on a
+terminal, never with ``NO_COLOR``. Heavy modules are imported inside the commands so that
+``flujo-tuning --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import warnings
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from . import __version__
+from ._errors import ConfigError, ConfigWarning
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
+
+    from ._apply import Tuning
+    from .settings import ResolvedSettings
+
+__all__ = ["main"]
+
+EXAMPLES = """\
+examples:
+  flujo-tuning explain                      what the default profile resolves to and decides here
+  flujo-tuning explain --profile throughput --json
+  FLUJO_CODEC=json flujo-tuning explain     see an environment variable win, and say so
+  flujo-tuning profiles                     every selectable profile and where it is defined
+  flujo-tuning check --strict               validate every profile reachable from pyproject.toml (CI)
+  flujo-tuning diff default throughput      only what differs between two profiles
+  flujo-tuning bench --quick --markdown     the three scenarios per profile, as a Markdown table
+
+exit codes: 0 success, 1 configuration error, 2 usage error
+"""
+
+
+def _console(stream: Any = None) -> Console:
+    from rich.console import Console
+
+    tty = (stream or sys.stdout).isatty()
+    no_color = "NO_COLOR" in os.environ or not tty
+    # Piped output is for grep and scripts: never wrap a cell across lines there.
+    return Console(
+        file=stream or sys.stdout,
+        no_color=no_color,
+        highlight=False,
+        markup=False,
+        width=None if tty else 1000,
+    )
+
+
+def _table(*columns: str, title: str | None = None) -> Table:
+    from rich import box
+    from rich.table import Table
+
+    table = Table(*columns, title=title, title_justify="left", box=box.SIMPLE_HEAD)
+    return table
+
+
+def _preview(profile: str | None, strict: bool = False) -> tuple[ResolvedSettings, Tuning]:
+    """Resolve and decide without installing anything."""
+    from ._apply import preview
+    from .settings import resolve
+
+    settings = resolve(profile, strict=True) if strict else resolve(profile)
+    return settings, preview(settings)
+
+
+def _decision_rows(tuning: Tuning) -> list[dict[str, Any]]:
+    return [d.as_event() for d in tuning.decisions]
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    settings, tuning = _preview(args.profile)
+    if args.json:
+        document = {
+            "profile": settings.profile,
+            "profile_chain": list(settings.profile_chain),
+            "settings": {
+                name: {"value": value, "source": settings.provenance[name]}
+                for name, value in settings.values().items()
+            },
+            "decisions": _decision_rows(tuning),
+            "fingerprint": tuning.fingerprint,
+        }
+        print(json.dumps(document, indent=2, default=str))
+        return 0
+    console = _console()
+    chain = " -> ".join(settings.profile_chain)
+    table = _table("setting", "value", "source", title=f"settings: profile {settings.profile!r} ({chain})")
+    for name, value in settings.values().items():
+        table.add_row(name, str(value), settings.provenance[name])
+    console.print(table)
+    decisions = _table(
+        "component", "requested", "choice", "fallback", "reason", title="decisions apply() would make here"
+    )
+    for d in tuning.decisions:
+        decisions.add_row(d.component, d.requested, d.choice, "yes" if d.fallback else "", d.reason)
+    console.print(decisions)
+    console.print(f"fingerprint {tuning.fingerprint} (nothing was installed)")
+    return 0
+
+
+def cmd_profiles(args: argparse.Namespace) -> int:
+    from .settings import profile_catalog
+
+    catalog = profile_catalog()
+    infos = [catalog.info(name) for name in catalog.names()]
+    if args.json:
+        print(
+            json.dumps(
+                [
+                    {
+                        "name": i.name,
+                        "description": i.description,
+                        "extends": i.extends,
+                        "defined_in": i.origin,
+                    }
+                    for i in infos
+                ],
+                indent=2,
+            )
+        )
+        return 0
+    table = _table("profile", "extends", "defined in", "description")
+    for info in infos:
+        table.add_row(info.name, info.extends or "", info.origin, info.description)
+    _console().print(table)
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from .settings import profile_catalog
+
+    problems: list[str] = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConfigWarning)
+        try:
+            catalog = profile_catalog()
+            names = catalog.names()
+        except ConfigError as exc:
+            problems.append(str(exc))
+            names = []
+        targets = [args.profile] if args.profile else [None, *names]
+        checked = set()
+        for name in targets:
+            try:
+                settings, _ = _preview(name, strict=args.strict)
+                checked.add(settings.profile)
+            except ConfigError as exc:
+                if str(exc) not in problems:
+                    problems.append(str(exc))
+    for warning in caught:
+        message = f"warning: {warning.message}"
+        if message not in problems:
+            print(message, file=sys.stderr)
+    for problem in problems:
+        print(f"error: {problem}", file=sys.stderr)
+    if problems:
+        return 1
+    print(f"ok: {len(checked)} profile(s) checked: {', '.join(sorted(checked))}")
+    return 0
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    left_settings, left = _preview(args.profile_a)
+    right_settings, right = _preview(args.profile_b)
+    a, b = args.profile_a, args.profile_b
+    table = _table("setting", a, b, title="settings that differ")
+    differ = 0
+    for name, value in left_settings.values().items():
+        other = right_settings.values()[name]
+        if name != "profile" and value != other:
+            table.add_row(name, str(value), str(other))
+            differ += 1
+    decisions = _table("component", a, b, title="decisions that differ")
+    for da, db in zip(left.decisions, right.decisions, strict=True):
+        if (da.choice, da.fallback) != (db.choice, db.fallback):
+            decisions.add_row(da.component, _choice(da), _choice(db))
+            differ += 1
+    console = _console()
+    if differ == 0:
+        console.print(f"profiles {a!r} and {b!r} resolve to the same settings and decisions here")
+        return 0
+    console.print(table)
+    console.print(decisions)
+    return 0
+
+
+def _choice(decision: Any) -> str:
+    return f"{decision.choice} (fallback: {decision.reason})" if decision.fallback else decision.choice
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from .bench import main as bench_main
+
+    argv = ["--profiles", args.profiles]
+    if args.quick:
+        argv.append("--quick")
+    if args.markdown:
+        argv.append("--markdown")
+    return bench_main(argv)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="flujo-tuning",
+        description="Show, check and compare what flujo_tuning resolves and decides on this machine.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"flujo-tuning {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def command(name: str, help_text: str, example: str) -> argparse.ArgumentParser:
+        return commands.add_parser(
+            name,
+            help=help_text,
+            description=help_text,
+            epilog=f"example:\n  {example}",
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+
+    explain = command(
+        "explain",
+        "the resolved settings with their sources, then the decisions",
+        "flujo-tuning explain --profile throughput",
+    )
+    explain.add_argument("--profile", help="profile to resolve (default: as configured)")
+    explain.add_argument(
+        "--json", action="store_true", help="one JSON document: profile, settings, decisions"
+    )
+    explain.set_defaults(run=cmd_explain)
+
+    profiles = command(
+        "profiles", "every selectable profile: description, origin, parent", "flujo-tuning profiles --json"
+    )
+    profiles.add_argument("--json", action="store_true", help="a JSON list")
+    profiles.set_defaults(run=cmd_profiles)
+
+    check = command(
+        "check", "validate the configuration and every profile it can reach", "flujo-tuning check --strict"
+    )
+    check.add_argument("--profile", help="check only this profile")
+    check.add_argument(
+        "--strict", action="store_true", help="typos and missing requested backends are errors"
+    )
+    check.set_defaults(run=cmd_check)
+
+    bench = command(
+        "bench",
+        "the three pipeline scenarios per profile, with ratios",
+        "flujo-tuning bench --quick --markdown",
+    )
+    bench.add_argument("--quick", action="store_true", help="fewer rounds and steps")
+    bench.add_argument("--markdown", action="store_true", help="print a Markdown table")
+    bench.add_argument(
+        "--profiles", default="stdlib,default,throughput", help="comma-separated, baseline first"
+    )
+    bench.set_defaults(run=cmd_bench)
+
+    diff = command(
+        "diff", "the settings and decisions where two profiles differ", "flujo-tuning diff default throughput"
+    )
+    diff.add_argument("profile_a")
+    diff.add_argument("profile_b")
+    diff.set_defaults(run=cmd_diff)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        code: int = args.run(args)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return code
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,180 @@
+"""The real ``flujo-tuning`` console script, driven in subprocesses."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from flujo_tuning import __version__
+
+from .conftest import write
+
+SCRIPT = Path(sys.executable).with_name("flujo-tuning")
+
+
+def flujo(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("FLUJO_")}
+    return subprocess.run(
+        [str(SCRIPT), *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env={**clean, **(env or {})},
+        check=False,
+    )
+
+
+@pytest.fixture
+def tuned_project(project: Path) -> Path:
+    """A project with its own pyproject.toml, an inline profile and a profile directory."""
+    write(
+        project / "pyproject.toml",
+        '[project]\nname = "demo"\n\n[tool.flujo_tuning]\nprofile = "fast"\nprofile_dirs = ["tuning"]\n'
+        '[tool.flujo_tuning.profiles.fast]\ndescription = "Throughput with sha256 keys."\n'
+        'extends = "throughput"\nhasher = "sha256"\n',
+    )
+    write(
+        project / "tuning" / "lean.toml",
+        'description = "Tiny buffers."\nextends = "default"\nbuffer_size = 512\n',
+    )
+    return project
+
+
+def test_the_console_script_is_installed() -> None:
+    assert SCRIPT.exists()
+
+
+def test_version_and_help(project: Path) -> None:
+    version = flujo("--version", cwd=project)
+    assert (version.returncode, version.stdout.strip()) == (0, f"flujo-tuning {__version__}")
+    help_text = flujo("--help", cwd=project)
+    assert help_text.returncode == 0
+    for command in ("explain", "profiles", "check", "bench", "diff"):
+        assert command in help_text.stdout
+    assert "exit codes: 0 success, 1 configuration error, 2 usage error" in help_text.stdout
+    for command in ("explain", "profiles", "check", "bench", "diff"):
+        sub = flujo(command, "--help", cwd=project)
+        assert sub.returncode == 0
+        assert "example:" in sub.stdout
+
+
+def test_python_dash_m_is_the_same_command(project: Path) -> None:
+    run = subprocess.run(
+        [sys.executable, "-m", "flujo_tuning", "--version"],
+        capture_output=True,
+        text=True,
+        cwd=project,
+        check=True,
+    )
+    assert run.stdout.strip() == f"flujo-tuning {__version__}"
+
+
+def test_explain_in_a_project_shows_values_sources_and_decisions(tuned_project: Path) -> None:
+    run = flujo("explain", cwd=tuned_project)
+    assert run.returncode == 0, run.stderr
+    assert "profile 'fast' (fast -> throughput -> default)" in run.stdout
+    assert "pyproject.toml [tool.flujo_tuning.profiles.fast]" in run.stdout
+    assert "decisions apply() would make here" in run.stdout
+    assert "nothing was installed" in run.stdout
+    assert "\x1b[" not in run.stdout  # no colour when not a terminal
+
+
+def test_explain_json_has_the_documented_keys(tuned_project: Path) -> None:
+    run = flujo("explain", "--json", cwd=tuned_project, env={"FLUJO_CODEC": "json"})
+    assert run.returncode == 0, run.stderr
+    document = json.loads(run.stdout)
+    assert {"profile", "settings", "decisions"} <= set(document)
+    assert document["profile"] == "fast"
+    pyproject = (tuned_project / "pyproject.toml").resolve()
+    assert document["settings"]["hasher"] == {
+        "value": "sha256",
+        "source": f"profile 'fast' (pyproject.toml [tool.flujo_tuning.profiles.fast], {pyproject})",
+    }
+    assert document["settings"]["codec"] == {"value": "json", "source": "env FLUJO_CODEC"}
+    codec = next(d for d in document["decisions"] if d["component"] == "codec")
+    assert (codec["requested"], codec["choice"], codec["source"]) == ("json", "json", "env FLUJO_CODEC")
+
+
+def test_explain_with_profile_option(project: Path) -> None:
+    run = flujo("explain", "--profile", "stdlib", "--json", cwd=project)
+    assert json.loads(run.stdout)["settings"]["codec"]["value"] == "json"
+
+
+def test_profiles_lists_shipped_inline_and_directory_profiles(tuned_project: Path) -> None:
+    run = flujo("profiles", "--json", cwd=tuned_project)
+    assert run.returncode == 0, run.stderr
+    listed = {p["name"]: p for p in json.loads(run.stdout)}
+    assert {"default", "throughput", "stdlib", "debug", "low-memory", "fast", "lean"} <= set(listed)
+    assert listed["fast"]["extends"] == "throughput"
+    assert "[tool.flujo_tuning.profiles.fast]" in listed["fast"]["defined_in"]
+    assert listed["lean"]["defined_in"].endswith("tuning/lean.toml")
+    assert listed["lean"]["description"] == "Tiny buffers."
+    table = flujo("profiles", cwd=tuned_project)
+    assert "Tiny buffers." in table.stdout
+
+
+def test_check_passes_a_good_project(tuned_project: Path) -> None:
+    run = flujo("check", cwd=tuned_project)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.startswith("ok: 7 profile(s) checked")
+
+
+def test_check_finds_a_broken_profile_that_is_not_selected(tuned_project: Path) -> None:
+    bad = write(tuned_project / "tuning" / "broken.toml", 'descripton = "typo"\n')
+    run = flujo("check", cwd=tuned_project)
+    assert run.returncode == 1
+    assert f"{bad.resolve()}:1: unknown key 'descripton'" in run.stderr
+    assert "did you mean 'description'" in run.stderr
+    assert run.stdout == ""
+
+
+def test_check_reports_bad_environment_values(tuned_project: Path) -> None:
+    run = flujo("check", cwd=tuned_project, env={"FLUJO_BUFFER_SIZE": "huge"})
+    assert run.returncode == 1
+    assert "environment variable FLUJO_BUFFER_SIZE: invalid value 'huge'" in run.stderr
+
+
+def test_check_warns_on_env_typo_and_fails_in_strict_mode(tuned_project: Path) -> None:
+    lenient = flujo("check", cwd=tuned_project, env={"FLUJO_DISABLE_UVLOP": "1"})
+    assert lenient.returncode == 0
+    assert "warning: environment variable FLUJO_DISABLE_UVLOP" in lenient.stderr
+    strict = flujo("check", "--strict", cwd=tuned_project, env={"FLUJO_DISABLE_UVLOP": "1"})
+    assert strict.returncode == 1
+    assert "did you mean 'FLUJO_DISABLE_UVLOOP'" in strict.stderr
+
+
+def test_check_strict_fails_on_a_backend_that_is_missing(project: Path) -> None:
+    write(project / "pyproject.toml", '[tool.flujo_tuning]\nevent_loop = "winloop"\n')
+    assert flujo("check", cwd=project).returncode == 0  # a logged fallback
+    strict = flujo("check", "--strict", cwd=project)
+    assert strict.returncode == 1
+    assert "event_loop 'winloop'" in strict.stderr
+
+
+def test_diff_shows_only_what_differs(project: Path) -> None:
+    run = flujo("diff", "default", "stdlib", cwd=project)
+    assert run.returncode == 0, run.stderr
+    assert "codec" in run.stdout
+    assert "asyncio_debug" not in run.stdout
+    same = flujo("diff", "default", "default", cwd=project)
+    assert "resolve to the same settings and decisions" in same.stdout
+
+
+def test_config_errors_exit_1_and_usage_errors_exit_2(project: Path) -> None:
+    unknown = flujo("explain", "--profile", "thruput", cwd=project)
+    assert unknown.returncode == 1
+    assert unknown.stderr.startswith("error: unknown profile 'thruput'")
+    assert flujo("frobnicate", cwd=project).returncode == 2
+    assert flujo("diff", "default", cwd=project).returncode == 2
+
+
+def test_bench_quick_markdown(project: Path) -> None:
+    run = flujo("bench", "--quick", "--markdown", "--profiles", "stdlib,default", cwd=project)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.startswith("| Scenario")
+    assert "(vs stdlib)" in run.stdout

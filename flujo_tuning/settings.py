@@ -72,7 +72,7 @@ class ResolvedSettings(BaseSettings):
     )
     hasher: HasherName = Field(
         default="auto",
-        description="Hasher for cache keys: auto picks the fastest cryptographic hasher available.",
+        description="Hasher for cache keys: auto picks blake3, else sha256, else blake2b (never xxh3_128).",
     )
     buffer_size: Annotated[ByteSize, Field(ge=MIN_BUFFER_SIZE, le=MAX_BUFFER_SIZE)] = Field(
         default=ByteSize(4096),

@@ -74,3 +74,14 @@ def _shape(text: str) -> str:
         text = unnested
     text = _VARYING.sub("~", text)
     return re.sub(r"~(?:[\s~]*~)?", "~", " ".join(text.split()))
+
+
+def test_generated_doc_blocks_are_up_to_date() -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("docs_generate", DOCS / "generate.py")
+    assert spec is not None
+    assert spec.loader is not None
+    generate = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(generate)
+    assert generate.stale() == []

@@ -37,7 +37,7 @@ def test_the_docs_have_examples() -> None:
 def test_example_runs(code: str) -> None:
     namespace = {"__name__": "docs_example"}
     try:
-        exec(compile(code, "<docs example>", "exec"), namespace)  # noqa: S102 - our own docs
+        exec(compile(code, "<docs example>", "exec"), namespace)
     finally:
         flujo_tuning.reset()
         structlog.reset_defaults()

@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-dev
 
 DOCS_STAMP := $(VENV)/.installed-docs
 
-.PHONY: demo test lint bench docs clean
+.PHONY: demo test lint bench docs reliability clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,11 @@ $(DOCS_STAMP): pyproject.toml $(STAMP)
 docs: $(DOCS_STAMP)
 	$(BIN)/python docs/generate.py --check
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict -f - < docs/mkdocs.yml
+
+# Regenerates docs/reliability.md from the reliability suite (run .ci/run first to include every Python).
+reliability: $(STAMP)
+	FLUJO_RELIABILITY_LEDGER=.reliability.json $(BIN)/python -m pytest tests/reliability -q -p no:cacheprovider
+	$(BIN)/python -m tests.reliability.report .reliability.json docs/reliability.md
 
 bench: $(STAMP)
 	$(BIN)/python -m pytest tests/benchmarks --benchmark-only --benchmark-enable

@@ -1,0 +1,169 @@
+"""apply() from many places at once: threads, running loops, forks, spawned children, hash seeds."""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from structlog.testing import capture_logs
+
+import flujo_tuning
+from flujo_tuning import apply, current
+
+
+@pytest.mark.parametrize("callers", [8, 32, 64])
+def test_many_threads_end_with_one_tuning_and_one_set_of_events(
+    callers: int, maximum: Callable[[str, int], None]
+) -> None:
+    barrier = threading.Barrier(callers)
+    results: list[flujo_tuning.Tuning] = []
+    errors: list[BaseException] = []
+
+    def caller() -> None:
+        try:
+            barrier.wait()
+            results.append(apply())
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    with capture_logs() as events:
+        threads = [threading.Thread(target=caller) for _ in range(callers)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert errors == []
+    assert len(results) == callers
+    assert len({id(r) for r in results}) == 1
+    assert current() is results[0]
+    assert [e["event"] for e in events].count("flujo_tuning.applied") == 1
+    maximum("concurrent apply() callers with one consistent result", callers)
+
+
+def test_threads_applying_different_profiles_end_consistent() -> None:
+    profiles = ["default", "stdlib", "throughput", "debug"] * 4
+    barrier = threading.Barrier(len(profiles))
+
+    def caller(name: str) -> None:
+        barrier.wait()
+        apply(name)
+
+    threads = [threading.Thread(target=caller, args=(name,)) for name in profiles]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    final = current()
+    assert final is not None
+    # Whichever came last is in force, whole: its loop factory matches its own decisions.
+    loop = final.loop_factory()
+    try:
+        choice = final.decision("event_loop").choice
+        assert type(loop).__module__.split(".")[0] == ("uvloop" if choice == "uvloop" else "asyncio")
+    finally:
+        loop.close()
+
+
+def test_apply_inside_a_running_loop_never_claims_to_switch_it() -> None:
+    async def main() -> tuple[type, type, str]:
+        before = type(asyncio.get_running_loop())
+        tuning = apply("default")
+        return before, type(asyncio.get_running_loop()), tuning.decision("event_loop").reason
+
+    before, after, reason = asyncio.run(main())
+    assert before is after
+    assert "is kept: the choice applies to new loops" in reason
+
+
+def test_apply_in_a_non_main_thread_then_run_there() -> None:
+    seen: dict[str, Any] = {}
+
+    def worker() -> None:
+        tuning = apply()
+        seen["tuning"] = tuning
+
+        async def kind() -> str:
+            return type(asyncio.get_running_loop()).__module__
+
+        seen["loop"] = flujo_tuning.run(kind())
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    thread.join()
+    assert seen["loop"].split(".")[0] == (
+        "uvloop" if seen["tuning"].decision("event_loop").choice == "uvloop" else "asyncio"
+    )
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_apply_again_after_fork_in_the_child() -> None:
+    parent = apply()
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - child
+        try:
+            child = apply()
+            os.write(write_end, b"same" if child is parent else b"different")
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    os.waitpid(pid, 0)
+    assert os.read(read_end, 100) == b"same"
+    os.close(read_end)
+
+
+def _spawned_child(queue: Any) -> None:
+    import flujo_tuning as child_module
+
+    tuning = child_module.apply("throughput")
+    queue.put((tuning.settings.profile, tuning.fingerprint))
+
+
+def test_apply_in_a_multiprocessing_spawn_child() -> None:
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    process = context.Process(target=_spawned_child, args=(queue,))
+    process.start()
+    profile, fingerprint = queue.get(timeout=60)
+    process.join(timeout=60)
+    assert process.exitcode == 0
+    assert profile == "throughput"
+    assert fingerprint == apply("throughput").fingerprint
+
+
+def test_apply_under_nest_asyncio() -> None:
+    pytest.importorskip("nest_asyncio")
+    code = (
+        "import warnings; warnings.simplefilter('ignore', DeprecationWarning)\n"
+        "import nest_asyncio, asyncio; nest_asyncio.apply()\n"
+        "import flujo_tuning\n"
+        "t = flujo_tuning.apply()\n"
+        "async def inner(): return type(asyncio.get_running_loop()).__module__\n"
+        "async def outer(): return asyncio.run(inner())\n"
+        "print(t.decision('event_loop').choice, asyncio.run(outer()))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split()[-2:] == ["asyncio", "asyncio.unix_events"]
+
+
+@pytest.mark.parametrize("seed", ["0", "1", "987654"])
+def test_apply_and_keys_do_not_depend_on_the_hash_seed(seed: str) -> None:
+    code = (
+        "import flujo_tuning\n"
+        "t = flujo_tuning.apply()\n"
+        "print(t.fingerprint, t.cache_key({'s': {'b', 'a', 'c'}, 1: 'x', 'k': frozenset({1, 'one'})}))\n"
+    )
+    env = {**os.environ, "PYTHONHASHSEED": seed}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
+    tuning = apply()
+    expected = (
+        f"{tuning.fingerprint} {tuning.cache_key({'s': {'b', 'a', 'c'}, 1: 'x', 'k': frozenset({1, 'one'})})}"
+    )
+    assert out.stdout.strip().splitlines()[-1] == expected

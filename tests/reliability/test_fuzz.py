@@ -1,0 +1,98 @@
+"""Random configuration either resolves or raises ConfigError: never another exception, never a hang."""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from unittest import mock
+
+import tomli_w
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from flujo_tuning import ConfigError, ConfigWarning, resolve
+from flujo_tuning.settings import SETTING_NAMES
+
+FUZZ = settings(
+    max_examples=300,
+    deadline=2000,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+KEYS = st.sampled_from(
+    [*SETTING_NAMES, "profile_dirs", "profiles", "description", "extends", "codecs", "Codec", ""]
+)
+SCALARS = (
+    st.text(max_size=10)
+    | st.sampled_from(
+        ["auto", "orjson", "eager", "uvloop", "4KiB", "1GiB", "default", "throughput", "yes", "-1"]
+    )
+    | st.integers(min_value=-(2**63), max_value=2**63 - 1)
+    | st.booleans()
+    | st.floats(allow_nan=True)
+)
+VALUES = st.recursive(
+    SCALARS, lambda c: st.lists(c, max_size=3) | st.dictionaries(KEYS, c, max_size=3), max_leaves=8
+)
+TABLES = st.dictionaries(KEYS, VALUES, max_size=6)
+ENV_NAMES = st.sampled_from(
+    [f"FLUJO_{n.upper()}" for n in SETTING_NAMES]
+    + ["FLUJO_PYPROJECT", "FLUJO_DISABLE_UVLOP", "FLUJO_CODCE", "FLUJO_X"]
+)
+ENV_VALUES = st.text(
+    alphabet=st.characters(min_codepoint=32, max_codepoint=0x2FF, exclude_characters="\x7f"), max_size=12
+)
+
+
+def _outcome(**kwargs: Any) -> str:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConfigWarning)
+        try:
+            resolve(**kwargs)
+        except ConfigError:
+            return "error"
+    return "resolved"
+
+
+@FUZZ
+@given(table=TABLES, profiles=st.dictionaries(st.text(max_size=6), TABLES, max_size=3))
+def test_random_pyproject_tables(
+    project: Path, count: Callable[[str, int], None], table: dict[str, Any], profiles: dict[str, Any]
+) -> None:
+    document = {"tool": {"flujo_tuning": {**table, **({"profiles": profiles} if profiles else {})}}}
+    (project / "pyproject.toml").write_text(tomli_w.dumps(document), encoding="utf-8")
+    assert _outcome() in {"error", "resolved"}
+    count("random pyproject.toml tables", 1)
+
+
+@FUZZ
+@given(text=st.text(max_size=200))
+def test_random_pyproject_text(project: Path, count: Callable[[str, int], None], text: str) -> None:
+    (project / "pyproject.toml").write_text(
+        "[tool.flujo_tuning]\n" + text, encoding="utf-8", errors="surrogatepass"
+    )
+    assert _outcome() in {"error", "resolved"}
+    count("random pyproject.toml texts", 1)
+
+
+@FUZZ
+@given(data=st.binary(max_size=200))
+def test_random_profile_bytes(project: Path, count: Callable[[str, int], None], data: bytes) -> None:
+    (project / "pyproject.toml").write_text('[tool.flujo_tuning]\nprofile = "p"\nprofile_dirs = ["d"]\n')
+    (project / "d").mkdir(exist_ok=True)
+    (project / "d" / "p.toml").write_bytes(data)
+    assert _outcome() in {"error", "resolved"}
+    count("random profile files (bytes)", 1)
+
+
+@FUZZ
+@given(environment=st.dictionaries(ENV_NAMES, ENV_VALUES, max_size=6), strict=st.booleans())
+def test_random_flujo_environments(
+    count: Callable[[str, int], None], environment: dict[str, str], strict: bool
+) -> None:
+    with mock.patch.dict(os.environ, environment):
+        assert _outcome(**({"strict": True} if strict else {})) in {"error", "resolved"}
+    count("random FLUJO_* environments", 1)

@@ -19,8 +19,9 @@ $(STAMP): pyproject.toml | $(BIN)/python
 demo: $(STAMP)
 	$(BIN)/python -m flujo_tuning._demo $(PROFILE)
 
+# Every warning is an error, in the test process and in the subprocesses the tests start.
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	PYTHONWARNINGS=error $(BIN)/python -W error -m pytest
 
 lint: $(STAMP)
 	$(BIN)/python -m ruff check flujo_tuning tests

@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import flujo_tuning
 from flujo_tuning import ConfigError, ConfigWarning, resolve
@@ -258,3 +260,49 @@ def test_env_typo_is_an_error_in_strict_mode(monkeypatch: pytest.MonkeyPatch) ->
 def test_public_names_resolve_lazily() -> None:
     assert flujo_tuning.resolve is resolve
     assert issubclass(flujo_tuning.ConfigError, ValueError)
+
+
+SETTING_VALUES = st.fixed_dictionaries(
+    {},
+    optional={
+        "event_loop": st.sampled_from(["auto", "uvloop", "asyncio", "winloop"]),
+        "task_factory": st.sampled_from(["default", "eager"]),
+        "codec": st.sampled_from(["auto", "orjson", "msgspec", "json"]),
+        "hasher": st.sampled_from(["auto", "blake3", "blake2b", "sha256", "xxh3_128"]),
+        "buffer_size": st.integers(min_value=256, max_value=64 * 1024 * 1024),
+        "perf_debug": st.booleans(),
+        "asyncio_debug": st.booleans(),
+        "strict": st.booleans(),
+        "disable_uvloop": st.just(False),
+    },
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    values=SETTING_VALUES, profile=st.sampled_from(["default", "throughput", "low-memory", "debug", "stdlib"])
+)
+def test_settings_round_trip_through_resolve(values: dict[str, Any], profile: str) -> None:
+    first = resolve(profile, **values)
+    for name, value in values.items():
+        assert getattr(first, name) == value
+        assert first.provenance[name] == "argument"
+    again = resolve(**first.values())
+    assert again.values() == first.values()
+    assert again == resolve(**first.values())  # deterministic, provenance included
+
+
+@pytest.mark.parametrize(
+    ("raw", "disabled"),
+    [("True", True), ("yes", True), ("1", True), (" on ", True), ("0", False), ("off", False), ("NO", False)],
+)
+def test_disable_uvloop_spellings(monkeypatch: pytest.MonkeyPatch, raw: str, disabled: bool) -> None:
+    monkeypatch.setenv("FLUJO_DISABLE_UVLOOP", raw)
+    assert resolve().disable_uvloop is disabled
+
+
+def test_empty_disable_uvloop_is_unset(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FLUJO_DISABLE_UVLOOP", "")
+    settings_ = resolve()
+    assert settings_.disable_uvloop is False
+    assert settings_.provenance["disable_uvloop"] == "default"

@@ -310,7 +310,7 @@ def _fields(obj: Any, names: list[str], seen: set[int], depth: int) -> bytes:
 def _other(obj: Any, t: type, out: list[bytes], seen: set[int], depth: int) -> None:
     # Types whose encoding recurses into arbitrary values get the same depth and cycle guard
     # as containers (a dataclass may hold itself; a registered encoder may return its input).
-    if isinstance(obj, (dict, list, tuple, set, frozenset)) and t not in _REGISTERED:
+    if isinstance(obj, (dict, list, tuple, set, frozenset)) and _registration(t) is None:
         _container(obj, t, out, seen, depth)
         return
     if depth >= MAX_DEPTH:
@@ -325,8 +325,13 @@ def _other(obj: Any, t: type, out: list[bytes], seen: set[int], depth: int) -> N
         seen.discard(marker)
 
 
+def _registration(t: type) -> tuple[str, Callable[[Any], Any]] | None:
+    """The encoder registered for *t* or its nearest registered base class."""
+    return next((_REGISTERED[c] for c in t.__mro__ if c in _REGISTERED), None) if _REGISTERED else None
+
+
 def _leaf_or_record(obj: Any, t: type, out: list[bytes], seen: set[int], depth: int) -> None:
-    registered = _REGISTERED.get(t) or next((_REGISTERED[c] for c in t.__mro__[1:] if c in _REGISTERED), None)
+    registered = _registration(t)
     if registered is not None:
         name, encoder = registered
         try:
@@ -336,8 +341,8 @@ def _leaf_or_record(obj: Any, t: type, out: list[bytes], seen: set[int], depth: 
         _ext(out, EXT_REGISTERED, _sub(name, seen, depth) + _sub(value, seen, depth))
     elif isinstance(obj, enum.Enum):
         _ext(out, EXT_ENUM, _sub(_type_name(t), seen, depth) + _sub(obj.value, seen, depth))
-    elif isinstance(obj, (int, str, float, bytes, bytearray, memoryview, dict, list, tuple, set, frozenset)):
-        _builtin_subclass(obj, t, out, seen, depth)
+    elif isinstance(obj, (int, str, float, bytes, bytearray, memoryview)):
+        _builtin_subclass(obj, out)
     elif isinstance(obj, (datetime.date, datetime.time, datetime.timedelta)):
         _temporal(obj, out, seen, depth)
     elif isinstance(obj, decimal.Decimal):
@@ -367,20 +372,18 @@ def _leaf_or_record(obj: Any, t: type, out: list[bytes], seen: set[int], depth: 
         )
 
 
-def _builtin_subclass(obj: Any, t: type, out: list[bytes], seen: set[int], depth: int) -> None:
-    """Subclasses of builtin types (and registered-free ones) encode as their base type."""
-    if isinstance(obj, int):  # bool cannot be subclassed; Enum was handled before
+def _builtin_subclass(obj: Any, out: list[bytes]) -> None:
+    """Subclasses of builtin scalars (not Enum, handled before) encode as their base type."""
+    if isinstance(obj, int):  # bool cannot be subclassed
         _int(out, int(obj))
     elif isinstance(obj, str):
         _str(out, str(obj))
     elif isinstance(obj, float):
         out.append(_FLOAT(0xCB, float(obj)))
-    elif isinstance(obj, (bytes, bytearray)):
-        _bin(out, bytes(obj))
     elif isinstance(obj, memoryview):
         _bin(out, obj.tobytes())
-    else:  # a container whose exact type has a registered encoder's subclass... or a plain one
-        _container(obj, t, out, seen, depth)
+    else:
+        _bin(out, bytes(obj))
 
 
 def _temporal(obj: Any, out: list[bytes], seen: set[int], depth: int) -> None:

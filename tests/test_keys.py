@@ -528,3 +528,19 @@ def test_stdlib_profile_makes_the_same_keys_without_third_party_encoders() -> No
     stdlib = apply("stdlib")
     assert not stdlib.key_maker.accelerated
     assert stdlib.cache_key(value) == fast_key
+
+
+def test_registration_applies_to_subclasses_of_a_registered_container() -> None:
+    class Row(list):  # type: ignore[type-arg]
+        pass
+
+    class SpecialRow(Row):
+        pass
+
+    register_encoder(Row, lambda r: {"row": list(r)}, name="Row")
+    try:
+        assert canonical_bytes(SpecialRow([1])) == canonical_bytes(Row([1]))
+        assert canonical_bytes(Row([1])) != canonical_bytes([1])
+    finally:
+        unregister_encoder(Row)
+    assert canonical_bytes(SpecialRow([1])) == canonical_bytes([1])  # plain list subclass again

@@ -96,22 +96,18 @@ class _PathError(Exception):
         return type(error)(f"{error} at {where}")
 
 
-def _array_header(out: list[bytes], n: int) -> None:
-    if n < 16:
-        out.append(bytes((0x90 | n,)))
-    elif n < 0x10000:
-        out.append(_U16(0xDC, n))
-    else:
-        out.append(_U32(0xDD, n))
+_ARRAY = (0x90, 0xDC, 0xDD)  # fixarray, array16, array32
+_MAP = (0x80, 0xDE, 0xDF)  # fixmap, map16, map32
 
 
-def _map_header(out: list[bytes], n: int) -> None:
+def _count_header(out: list[bytes], n: int, codes: tuple[int, int, int]) -> None:
+    fixed, code16, code32 = codes
     if n < 16:
-        out.append(bytes((0x80 | n,)))
+        out.append(bytes((fixed | n,)))
     elif n < 0x10000:
-        out.append(_U16(0xDE, n))
+        out.append(_U16(code16, n))
     else:
-        out.append(_U32(0xDF, n))
+        out.append(_U32(code32, n))
 
 
 def _int(out: list[bytes], n: int) -> None:
@@ -252,7 +248,7 @@ def _container(obj: Any, t: type, out: list[bytes], seen: set[int], depth: int) 
         if issubclass(t, dict):
             _dict(obj, out, seen, depth)
         elif issubclass(t, (list, tuple)):
-            _array_header(out, len(obj))
+            _count_header(out, len(obj), _ARRAY)
             for index, item in enumerate(obj):
                 try:
                     _encode(item, out, seen, depth)
@@ -275,7 +271,7 @@ def _container(obj: Any, t: type, out: list[bytes], seen: set[int], depth: int) 
 
 def _dict(obj: dict[Any, Any], out: list[bytes], seen: set[int], depth: int) -> None:
     if all(type(key) is str for key in obj):
-        _map_header(out, len(obj))
+        _count_header(out, len(obj), _MAP)
         for key in sorted(obj):
             _str(out, key)
             try:

@@ -157,26 +157,30 @@ def _str(out: list[bytes], s: str) -> None:
     except UnicodeEncodeError:  # lone surrogates: valid str, not valid UTF-8
         _ext(out, EXT_SURROGATE_STR, s.encode("utf-8", "surrogatepass"))
         return
-    n = len(data)
-    if n < 32:
-        out.append(bytes((0xA0 | n,)))
-    elif n < 0x100:
-        out.append(bytes((0xD9, n)))
-    elif n < 0x10000:
-        out.append(_U16(0xDA, n))
+    if len(data) < 32:
+        out.append(bytes((0xA0 | len(data),)))  # fixstr
+        out.append(data)
     else:
-        out.append(_U32(0xDB, n))
-    out.append(data)
+        _sized(out, data, _STR)
 
 
 def _bin(out: list[bytes], data: bytes) -> None:
+    _sized(out, data, _BIN)
+
+
+_STR = (0xD9, 0xDA, 0xDB)  # str8, str16, str32
+_BIN = (0xC4, 0xC5, 0xC6)  # bin8, bin16, bin32
+
+
+def _sized(out: list[bytes], data: bytes, codes: tuple[int, int, int]) -> None:
     n = len(data)
+    code8, code16, code32 = codes
     if n < 0x100:
-        out.append(bytes((0xC4, n)))
+        out.append(bytes((code8, n)))
     elif n < 0x10000:
-        out.append(_U16(0xC5, n))
+        out.append(_U16(code16, n))
     else:
-        out.append(_U32(0xC6, n))
+        out.append(_U32(code32, n))
     out.append(data)
 
 

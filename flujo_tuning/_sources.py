@@ -161,8 +161,6 @@ class ArgumentSource(LabelledSource):
 class FlujoEnvSource(EnvSettingsSource):
     """``FLUJO_*`` environment variables, read once when the source is made."""
 
-    label = "env"
-
     def __init__(self, settings_cls: type[BaseSettings]) -> None:
         super().__init__(settings_cls)
         self.provided: dict[str, Any] = {}

@@ -37,10 +37,6 @@ SCHEME = "fk1"
 #: Types whose msgpack encoding by msgspec equals the canonical encoding.
 _LEAVES = frozenset({str, int, float, bool, type(None), bytes})
 
-_BUILTINS = frozenset(
-    {type(None), bool, int, float, str, bytes, bytearray, memoryview, list, tuple, dict, set, frozenset}
-)
-
 
 _CONTAINERS = frozenset({dict, list, tuple})
 _LEAVES_AND_CONTAINERS = _LEAVES | _CONTAINERS
@@ -195,7 +191,15 @@ def accelerated_bytes(obj: Any) -> bytes | None:
 
 
 def canonical_bytes(obj: Any) -> bytes:
-    """The canonical fk1 encoding of *obj*: identical on every machine, Python and install."""
+    """The canonical fk1 encoding of *obj*: identical on every machine, Python and install.
+
+    Encoded the way the current Tuning encodes keys (so the stdlib profile uses no third-party
+    encoder here either); without one, by the fast path where it applies.
+    """
+    from ._state import STATE
+
+    if STATE.current is not None:
+        return STATE.current.key_maker.canonical_bytes(obj)
     fast = accelerated_bytes(obj)
     return fast if fast is not None else _canonical.encode(obj)
 

@@ -544,3 +544,32 @@ def test_registration_applies_to_subclasses_of_a_registered_container() -> None:
     finally:
         unregister_encoder(Row)
     assert canonical_bytes(SpecialRow([1])) == canonical_bytes([1])  # plain list subclass again
+
+
+def test_tzinfo_kinds_with_the_same_offset_share_a_key() -> None:
+    class Plus2(datetime.tzinfo):
+        def utcoffset(self, dt: datetime.datetime | None) -> datetime.timedelta:
+            return datetime.timedelta(hours=2)
+
+        def dst(self, dt: datetime.datetime | None) -> datetime.timedelta:
+            return datetime.timedelta(0)
+
+        def tzname(self, dt: datetime.datetime | None) -> str:
+            return "PLUS2"
+
+    fixed = datetime.timezone(datetime.timedelta(hours=2))
+    custom = datetime.datetime(2024, 5, 6, 12, tzinfo=Plus2())
+    assert canonical_bytes(custom) == canonical_bytes(datetime.datetime(2024, 5, 6, 12, tzinfo=fixed))
+    utc_same_instant = datetime.datetime(2024, 5, 6, 10, tzinfo=datetime.timezone.utc)
+    assert canonical_bytes(custom) != canonical_bytes(utc_same_instant)  # offsets are data
+
+
+def test_canonical_bytes_follow_the_current_tuning(monkeypatch: pytest.MonkeyPatch) -> None:
+    import flujo_tuning.keys as keys_module
+
+    value = {"a": [1, 2]}
+    expected = reference_bytes(value)
+    apply("stdlib")  # no third-party encoder anywhere: the fast path must not be consulted
+    monkeypatch.setattr(keys_module, "accelerated_bytes", lambda obj: pytest.fail("fast path used"))
+    monkeypatch.setattr(keys_module._Accelerator, "encode", lambda self, obj: pytest.fail("fast path used"))
+    assert canonical_bytes(value) == expected

@@ -5,8 +5,10 @@ from __future__ import annotations
 import importlib.abc
 import os
 import sys
+import types
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -67,3 +69,20 @@ class _RaisingFinder(importlib.abc.MetaPathFinder):
     def find_spec(self, fullname: str, path: object, target: object = None) -> None:
         if fullname == self.name:
             raise self.error
+
+
+def replace_module(monkeypatch: pytest.MonkeyPatch, name: str, **attributes: object) -> None:
+    """Put a stand-in module with *attributes* in place of *name* (a broken build, say)."""
+    module = types.ModuleType(name)
+    for attribute, value in attributes.items():
+        setattr(module, attribute, value)
+    monkeypatch.setitem(sys.modules, name, module)
+
+
+def raising(error: BaseException) -> Callable[..., Any]:
+    """A function that raises *error* whatever it is called with."""
+
+    def fail(*args: object, **kwargs: object) -> Any:
+        raise error
+
+    return fail

@@ -8,7 +8,6 @@ import datetime
 import json
 import math
 import sys
-import types
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -25,6 +24,8 @@ from flujo_tuning.components._registry import Platform
 from flujo_tuning.components.buffers import ScratchBuffers
 from flujo_tuning.components.codec import Codec
 from flujo_tuning.components.event_loop import LoopBackend
+
+from .conftest import raising, replace_module
 
 EAGER_SUPPORTED = sys.version_info >= (3, 12)
 
@@ -157,15 +158,13 @@ def test_auto_codec_order_without_orjson_then_without_msgspec(hide_module: Calla
 
 
 def test_codec_failing_its_first_call_is_not_used(monkeypatch: pytest.MonkeyPatch) -> None:
-    fake = types.ModuleType("orjson")
-    fake.__version__ = "9.9.9"  # type: ignore[attr-defined]
-
-    def dumps(obj: Any, default: Any = None) -> bytes:
-        raise RuntimeError("broken build")
-
-    fake.dumps = dumps  # type: ignore[attr-defined]
-    fake.loads = json.loads  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "orjson", fake)
+    replace_module(
+        monkeypatch,
+        "orjson",
+        __version__="9.9.9",
+        dumps=raising(RuntimeError("broken build")),
+        loads=json.loads,
+    )
     tuning = apply(codec="orjson")
     decision = tuning.decision("codec")
     assert (decision.choice, decision.fallback) == ("msgspec", True)
@@ -336,10 +335,7 @@ def test_auto_never_picks_the_non_cryptographic_hasher() -> None:
 def test_hasher_with_a_wrong_digest_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     import hashlib
 
-    fake = types.ModuleType("blake3")
-    fake.__version__ = "0.0.1"  # type: ignore[attr-defined]
-    fake.blake3 = hashlib.sha256  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "blake3", fake)
+    replace_module(monkeypatch, "blake3", __version__="0.0.1", blake3=hashlib.sha256)
     decision = apply(hasher="blake3").decision("hasher")
     assert (decision.choice, decision.fallback) == ("sha256", True)
     assert decision.reason.startswith("blake3 gave a wrong digest for a known test vector")

@@ -10,7 +10,6 @@ import hashlib
 import json
 import os
 import sys
-import types
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +22,7 @@ from structlog.testing import capture_logs
 import flujo_tuning
 from flujo_tuning import ConfigError, apply, current
 
-from ..conftest import write
+from ..conftest import raising, replace_module, write
 
 
 @dataclass
@@ -382,14 +381,12 @@ def _(env: Env) -> tuple[str, str]:
 
 @case("uvloop fails its first loop")
 def _(env: Env) -> tuple[str, str]:
-    fake = types.ModuleType("uvloop")
-    fake.__version__ = "9.9"  # type: ignore[attr-defined]
-
-    def broken() -> Any:
-        raise RuntimeError("epoll_create failed")
-
-    fake.new_event_loop = broken  # type: ignore[attr-defined]
-    env.monkeypatch.setitem(sys.modules, "uvloop", fake)
+    replace_module(
+        env.monkeypatch,
+        "uvloop",
+        __version__="9.9",
+        new_event_loop=raising(RuntimeError("epoll_create failed")),
+    )
     return expect_fallback("event_loop", "uvloop failed to create a loop (RuntimeError: epoll_create failed)")
 
 
@@ -406,15 +403,13 @@ def _(env: Env) -> tuple[str, str]:
 
 @case("orjson fails its first call")
 def _(env: Env) -> tuple[str, str]:
-    fake = types.ModuleType("orjson")
-    fake.__version__ = "0"  # type: ignore[attr-defined]
-
-    def dumps(obj: Any, default: Any = None) -> bytes:
-        raise SystemError("corrupted build")
-
-    fake.dumps = dumps  # type: ignore[attr-defined]
-    fake.loads = json.loads  # type: ignore[attr-defined]
-    env.monkeypatch.setitem(sys.modules, "orjson", fake)
+    replace_module(
+        env.monkeypatch,
+        "orjson",
+        __version__="0",
+        dumps=raising(SystemError("corrupted build")),
+        loads=json.loads,
+    )
     return expect_fallback("codec", "orjson failed its first call (SystemError: corrupted build)")
 
 
@@ -433,21 +428,13 @@ def _(env: Env) -> tuple[str, str]:
 
 @case("blake3 gives wrong digests")
 def _(env: Env) -> tuple[str, str]:
-    fake = types.ModuleType("blake3")
-    fake.blake3 = hashlib.md5  # type: ignore[attr-defined]
-    env.monkeypatch.setitem(sys.modules, "blake3", fake)
+    replace_module(env.monkeypatch, "blake3", blake3=hashlib.md5)
     return expect_fallback("hasher", "blake3 gave a wrong digest for a known test vector")
 
 
 @case("blake3 raises on its first call")
 def _(env: Env) -> tuple[str, str]:
-    fake = types.ModuleType("blake3")
-
-    def broken(data: Any) -> Any:
-        raise MemoryError("simulated")
-
-    fake.blake3 = broken  # type: ignore[attr-defined]
-    env.monkeypatch.setitem(sys.modules, "blake3", fake)
+    replace_module(env.monkeypatch, "blake3", blake3=raising(MemoryError("simulated")))
     return expect_fallback("hasher", "blake3 failed its first call (MemoryError: simulated)")
 
 

@@ -248,6 +248,16 @@ def test_import_flujo_tuning(benchmark: Any, compare: Compare) -> None:
     )
 
 
+def test_cli_help(benchmark: Any, compare: Compare) -> None:
+    from pathlib import Path
+
+    script = str(Path(sys.executable).with_name("flujo-tuning"))
+    benchmark.pedantic(
+        lambda: subprocess.run([script, "--help"], check=True, capture_output=True), rounds=10, iterations=1
+    )
+    compare(benchmark, "start-up", "flujo-tuning --help")
+
+
 def test_interpreter_start(benchmark: Any, compare: Compare) -> None:
     benchmark.pedantic(
         lambda: subprocess.run([sys.executable, "-c", "pass"], check=True), rounds=10, iterations=1

@@ -12,33 +12,47 @@ if TYPE_CHECKING:
     from typing import Any
 
     from . import perf
-    from ._apply import Tuning, apply, cache_key, current, reset, run
+    from ._apply import Tuning, apply, cache_key, current, preview, reset, run
+    from .components.buffers import ScratchBuffers
+    from .components.codec import Codec
+    from .components.hasher import Hasher
     from .decisions import Decision
-    from .keys import canonical_bytes, register_encoder
+    from .keys import canonical_bytes, register_encoder, unregister_encoder
     from .settings import ResolvedSettings, resolve
 
 __all__ = [
+    "Codec",
     "ConfigError",
     "ConfigWarning",
     "Decision",
+    "Hasher",
     "ResolvedSettings",
+    "ScratchBuffers",
     "Tuning",
     "apply",
     "cache_key",
     "canonical_bytes",
     "current",
     "perf",
+    "preview",
     "register_encoder",
     "reset",
     "resolve",
     "run",
+    "unregister_encoder",
 ]
 
 __version__ = "0.1.0"
+del TYPE_CHECKING  # only for type checkers: not part of the public surface
 
 # Public name -> module that defines it, imported on first attribute access.
 _LAZY = {
+    "Codec": "flujo_tuning.components.codec",
     "Decision": "flujo_tuning.decisions",
+    "Hasher": "flujo_tuning.components.hasher",
+    "ScratchBuffers": "flujo_tuning.components.buffers",
+    "preview": "flujo_tuning._apply",
+    "unregister_encoder": "flujo_tuning.keys",
     "ResolvedSettings": "flujo_tuning.settings",
     "Tuning": "flujo_tuning._apply",
     "apply": "flujo_tuning._apply",

@@ -12,17 +12,18 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from . import _loop_install
+from ._events import emit
 from ._state import STATE, register_fork_hook
 from .components import buffers, codec, event_loop, hasher, perf_debug, task_factory
 from .components._registry import Platform
 from .components.buffers import ScratchBuffers
 from .components.codec import Codec
 from .components.hasher import Hasher
-from .decisions import APPLIED_EVENT, Component, Decision, log_decisions, log_event
+from .decisions import APPLIED_EVENT, Component, Decision, log_decisions
 from .keys import KeyMaker
 from .settings import ResolvedSettings, resolve
 
-__all__ = ["Tuning", "apply", "cache_key", "current", "reset", "run"]
+__all__ = ["Tuning", "apply", "cache_key", "current", "preview", "reset", "run"]
 
 T = TypeVar("T")
 LoopFactory = Callable[[], asyncio.AbstractEventLoop]
@@ -47,13 +48,27 @@ class Tuning:
         """``fk1:<hasher>:<hex>``: the same for the same value on every machine and install."""
         return self.key_maker(obj)
 
+    @property
+    def profile(self) -> str:
+        """The selected profile (``settings.profile``)."""
+        return self.settings.profile
+
+    @property
+    def choices(self) -> dict[str, str]:
+        """Component -> what is in force, e.g. ``{"event_loop": "uvloop", ...}``."""
+        return {d.component: d.choice for d in self.decisions}
+
     def decision(self, component: Component) -> Decision:
-        """The decision for *component*."""
-        return next(d for d in self.decisions if d.component == component)
+        """The decision for *component*; KeyError naming the components for an unknown one."""
+        for decision in self.decisions:
+            if decision.component == component:
+                return decision
+        known = ", ".join(d.component for d in self.decisions)
+        raise KeyError(f"no decision for {component!r}; components: {known}")
 
     def __repr__(self) -> str:
-        choices = ", ".join(f"{d.component}={d.choice}" for d in self.decisions)
-        return f"Tuning(profile={self.settings.profile!r}, {choices}, fingerprint={self.fingerprint!r})"
+        # Every name shown here is an attribute of the Tuning with the value shown.
+        return f"Tuning(profile={self.profile!r}, choices={self.choices!r}, fingerprint={self.fingerprint!r})"
 
 
 def _loop_factory(
@@ -177,7 +192,7 @@ def apply(
         STATE.perf_debug = settings.perf_debug
         old = set(previous.decisions) if previous is not None else set()
         log_decisions(d for d in tuning.decisions if d not in old)
-        log_event(
+        emit(
             APPLIED_EVENT,
             profile=settings.profile,
             profile_chain=list(settings.profile_chain),
@@ -191,8 +206,19 @@ def cache_key(obj: Any) -> str:
     return (STATE.current or apply()).cache_key(obj)
 
 
-def preview(settings: ResolvedSettings) -> Tuning:
-    """The Tuning apply() would build from *settings*, with nothing installed, logged or kept."""
+def preview(
+    profile: str | None = None, *, pyproject: str | os.PathLike[str] | None = None, **overrides: Any
+) -> Tuning:
+    """The Tuning apply() would make here, with nothing installed, logged or kept (a dry run).
+
+    Its ``loop_factory`` makes tuned loops without touching the process's policy, so it also
+    serves to measure a profile without applying it.
+    """
+    return preview_settings(resolve(profile, pyproject=pyproject, **overrides))
+
+
+def preview_settings(settings: ResolvedSettings) -> Tuning:
+    """:func:`preview` for settings already resolved."""
     platform = Platform.current()
     return _install(_build(settings, platform), platform, dry_run=True)
 

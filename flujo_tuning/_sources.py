@@ -20,7 +20,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from ._errors import ConfigError, did_you_mean
+from ._errors import ConfigError, did_you_mean, typo_of
 
 if TYPE_CHECKING:
     from pydantic_settings import BaseSettings
@@ -143,16 +143,26 @@ def check_keys(
 
 
 class ArgumentSource(LabelledSource):
-    """Keyword arguments given to resolve()/apply()."""
+    """Keyword arguments given to resolve()/apply(), or a command's options (*labels*)."""
 
     label = "argument"
 
-    def __init__(self, settings_cls: type[BaseSettings], values: Mapping[str, Any]) -> None:
+    def __init__(
+        self,
+        settings_cls: type[BaseSettings],
+        values: Mapping[str, Any],
+        labels: Mapping[str, str] | None = None,
+    ) -> None:
         super().__init__(settings_cls)
         self._inner = InitSettingsSource(settings_cls, dict(values))
+        #: Per-key provenance for values that came from somewhere more specific, e.g. a CLI option.
+        self._labels = dict(labels or {})
+
+    def label_for(self, key: str) -> str:
+        return self._labels.get(key, self.label)
 
     def describe(self, key: str) -> str:
-        return f"argument {key}"
+        return self._labels.get(key, f"argument {key}")
 
     def __call__(self) -> dict[str, Any]:
         return self.record(self._inner())
@@ -199,6 +209,8 @@ class PyprojectSource(PyprojectTomlConfigSettingsSource):
 
     def __init__(self, settings_cls: type[BaseSettings], path: Path | None) -> None:
         self.path = path.resolve() if path is not None else None
+        #: Tables of this file whose names are near misses of ours, as messages (never silent).
+        self.near_misses: list[str] = []
         if self.path is not None:
             check_config_file(self.path)
         super().__init__(settings_cls, toml_file=self.path)
@@ -217,6 +229,7 @@ class PyprojectSource(PyprojectTomlConfigSettingsSource):
         tool = document.get("tool", {})
         if not isinstance(tool, dict):
             raise ConfigError(f"{file_path}: 'tool' must be a table, got {type(tool).__name__}")
+        self.near_misses = [_misnamed_table(Path(file_path), name) for name in tool if _is_misnamed(name)]
         table = tool.get("flujo_tuning", {})
         if not isinstance(table, dict):
             line = locate_key(Path(file_path), "flujo_tuning", "tool")
@@ -239,6 +252,35 @@ class PyprojectSource(PyprojectTomlConfigSettingsSource):
         return data
 
 
+def _is_misnamed(name: str) -> bool:
+    """``flujo-tuning``, ``FlujoTuning``, ``flujo_tunning``... but not ours, nor ``flujo`` itself."""
+    if name == "flujo_tuning":
+        return False
+    folded = name.lower().replace("-", "_").replace(".", "_").replace(" ", "_")
+    return folded in ("flujo_tuning", "flujotuning") or typo_of(folded, ["flujo_tuning"]) is not None
+
+
+def _misnamed_table(path: Path, name: str) -> str:
+    line = locate_table(path, f"tool.{name}")
+    at = f"{path}:{line}" if line else str(path)
+    return f"{at}: table [tool.{name}] is not read by flujo_tuning (did you mean [tool.flujo_tuning]?)"
+
+
+def locate_table(path: Path, table: str) -> int | None:
+    """Best-effort 1-based line of the header of *table* (or of a sub-table of it) in *path*."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    for number, line in enumerate(lines, start=1):
+        header = _TABLE_HEADER.match(line)
+        if header:
+            name = header.group(1).replace('"', "").replace("'", "").replace(" ", "")
+            if name == table or name.startswith(table + "."):
+                return number
+    return None
+
+
 class ProfileSource(LabelledSource):
     """One profile: a TOML file or an inline ``[tool.flujo_tuning.profiles.NAME]`` table.
 
@@ -254,13 +296,14 @@ class ProfileSource(LabelledSource):
         *,
         path: Path | None = None,
         table: str | None = None,
+        label: str | None = None,
     ) -> None:
         super().__init__(settings_cls)
         self.name = name
         self.origin = origin
         self.path = path
         self.table = table
-        self.label = f"profile {name!r} ({origin})"
+        self.label = label or f"profile {name!r} ({origin})"
         self.raw: dict[str, Any] = dict(data)
         allowed = (set(settings_cls.model_fields) - {"profile"}) | PROFILE_META_KEYS
         check_keys(self.raw, allowed, f"profile {name!r}", path, table)
@@ -271,9 +314,11 @@ class ProfileSource(LabelledSource):
         )
 
     @classmethod
-    def from_file(cls, settings_cls: type[BaseSettings], name: str, path: Path, origin: str) -> ProfileSource:
+    def from_file(
+        cls, settings_cls: type[BaseSettings], name: str, path: Path, origin: str, label: str | None = None
+    ) -> ProfileSource:
         reader = _ProfileFileReader(settings_cls, path)
-        return cls(settings_cls, name, reader.toml_data, origin, path=path)
+        return cls(settings_cls, name, reader.toml_data, origin, path=path, label=label)
 
     def _meta_str(self, key: str) -> str | None:
         value = self.raw.get(key)

@@ -1,15 +1,16 @@
-"""``flujo-tuning bench``: the reference document's three scenarios, per profile, as a ratio table.
+"""``flujo-tuning bench``: three pipeline-shaped scenarios, per profile, as a ratio table.
 
 Profiles run interleaved (stdlib, default, throughput, stdlib, ...) so that a noisy neighbour
-slows every profile alike; each figure is the median of the rounds. Also ``python -m
-flujo_tuning.bench``.
+slows every profile alike; each rate is the median of the rounds, each ratio the median of the
+per-round ratios with their range. Profiles are measured through dry runs
+(:func:`flujo_tuning.preview`): the caller's Tuning, loop policy and logging stay as they were.
+Also ``python -m flujo_tuning.bench``.
 """
 
 from __future__ import annotations
 
 import argparse
 import io
-import logging
 import os
 import platform
 import statistics
@@ -38,8 +39,23 @@ class BenchReport:
     def median(self, scenario: str, profile: str) -> float:
         return statistics.median(self.rates[(scenario, profile)])
 
+    def round_ratios(self, scenario: str, profile: str) -> list[float]:
+        """The ratio to the baseline in each round (both measured back to back)."""
+        base = self.rates[(scenario, self.profiles[0])]
+        return [rate / baseline for rate, baseline in zip(self.rates[(scenario, profile)], base, strict=True)]
+
     def ratio(self, scenario: str, profile: str) -> float:
-        return self.median(scenario, profile) / self.median(scenario, self.profiles[0])
+        return statistics.median(self.round_ratios(scenario, profile))
+
+    def ratio_range(self, scenario: str, profile: str) -> tuple[float, float]:
+        """The lowest and highest per-round ratio: how far to trust :meth:`ratio`."""
+        ratios = self.round_ratios(scenario, profile)
+        return min(ratios), max(ratios)
+
+    def spread(self, scenario: str, profile: str) -> float:
+        """Half the range of the rates between rounds, relative to their median."""
+        rates = self.rates[(scenario, profile)]
+        return (max(rates) - min(rates)) / 2 / self.median(scenario, profile)
 
 
 def _cpu_model() -> str:
@@ -69,43 +85,30 @@ def environment() -> dict[str, str]:
     }
 
 
-@contextmanager
-def _quiet_decisions() -> Iterator[None]:
-    """This command is an application: it may route its own events (the summary shows choices)."""
-    import structlog
-
-    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.ERROR))
-    try:
-        yield
-    finally:
-        structlog.reset_defaults()
-
-
 def run_bench(
     profiles: Sequence[str] = DEFAULT_PROFILES, *, quick: bool = False, progress: bool = False
 ) -> BenchReport:
     """Run every scenario under every profile, interleaved; the first profile is the baseline."""
-    import flujo_tuning
-    from flujo_tuning._workloads import SCENARIOS, run_scenario
+    from ._apply import preview
+    from ._workloads import SCENARIOS, run_scenario
 
     rounds = 3 if quick else 7
     report = BenchReport(tuple(profiles), rounds, environment=environment())
     scale = 0.25 if quick else 1.0
     total = rounds * len(SCENARIOS) * len(profiles)
-    with _quiet_decisions(), _progress(progress, total) as advance:
-        for name in profiles:  # resolve and record each profile once, failing early on a typo
-            tuning = flujo_tuning.apply(name)
-            report.choices[name] = ", ".join(f"{d.component}={d.choice}" for d in tuning.decisions[:4])
+    # Resolve every profile first (a typo fails before any measuring), as dry runs.
+    tunings = {name: preview(name) for name in profiles}
+    for name, tuning in tunings.items():
+        report.choices[name] = ", ".join(f"{d.component}={d.choice}" for d in tuning.decisions[:4])
+    with _progress(progress, total) as advance:
         for _ in range(rounds):
             for scenario in SCENARIOS:
                 for name in profiles:
-                    tuning = flujo_tuning.apply(name)
                     steps = max(100, int(scenario.steps * scale))
                     report.rates.setdefault((scenario.name, name), []).append(
-                        run_scenario(scenario, tuning, steps)
+                        run_scenario(scenario, tunings[name], steps)
                     )
                     advance()
-        flujo_tuning.reset()
     return report
 
 
@@ -132,18 +135,18 @@ def render(report: BenchReport, *, markdown: bool = False, color: bool = False) 
     base = report.profiles[0]
     table = Table(box=box.MARKDOWN if markdown else box.SIMPLE_HEAVY, show_edge=markdown)
     table.add_column("Scenario")
-    table.add_column("Reference document (claimed)")
     for name in report.profiles:
-        label = f"{name} iter/s" if name == base else f"{name} iter/s (vs {base})"
+        label = f"{name} iter/s" if name == base else f"{name} iter/s (vs {base}, range)"
         table.add_column(label, justify="right")
     for scenario in SCENARIOS:
-        before, after = scenario.claimed
-        claim = f"{before:,} -> {after:,} ({after / before:.2f}x)"
         cells = []
         for name in report.profiles:
-            rate = f"{report.median(scenario.name, name):,.0f}"
-            cells.append(rate if name == base else f"{rate} ({report.ratio(scenario.name, name):.2f}x)")
-        table.add_row(scenario.title, claim, *cells)
+            rate = f"{report.median(scenario.name, name):,.0f} ±{report.spread(scenario.name, name):.0%}"
+            if name != base:
+                low, high = report.ratio_range(scenario.name, name)
+                rate += f" ({report.ratio(scenario.name, name):.2f}x, {low:.2f}-{high:.2f}x)"
+            cells.append(rate)
+        table.add_row(scenario.title, *cells)
     out = io.StringIO()
     console = Console(
         file=out, width=200, force_terminal=color, no_color=not color, highlight=False, markup=False
@@ -155,7 +158,10 @@ def render(report: BenchReport, *, markdown: bool = False, color: bool = False) 
     while lines and not lines[-1]:
         lines.pop()
     lines.append("")
-    lines.append(f"Median of {report.rounds} interleaved rounds; {base} is the baseline.")
+    lines.append(
+        f"Median of {report.rounds} interleaved rounds; {base} is the baseline. ±: half the range of a "
+        "profile's rates between rounds; ratios: median of the per-round ratios, then their lowest-highest."
+    )
     for key, value in report.environment.items():
         lines.append(f"- {key}: {value}")
     for name, choices in report.choices.items():

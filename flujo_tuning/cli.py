@@ -30,11 +30,11 @@ __all__ = ["main"]
 
 EXAMPLES = """\
 examples:
-  flujo-tuning explain                      what the default profile resolves to and decides here
+  flujo-tuning explain                      what this project's profile resolves to and decides here
   flujo-tuning explain --profile throughput --json
   FLUJO_CODEC=json flujo-tuning explain     see an environment variable win, and say so
   flujo-tuning profiles                     every selectable profile and where it is defined
-  flujo-tuning check --strict               validate every profile reachable from pyproject.toml (CI)
+  flujo-tuning check --strict               validate the profiles this project selects or defines (CI)
   flujo-tuning diff default throughput      only what differs between two profiles
   flujo-tuning bench --quick --markdown     the three scenarios per profile, as a Markdown table
 
@@ -65,13 +65,19 @@ def _table(*columns: str, title: str | None = None) -> Table:
     return table
 
 
-def _preview(profile: str | None, strict: bool = False) -> tuple[ResolvedSettings, Tuning]:
-    """Resolve and decide without installing anything."""
-    from ._apply import preview
-    from .settings import resolve
+def _preview(
+    profile: str | None, strict: bool = False, given_by: str = "option --profile"
+) -> tuple[ResolvedSettings, Tuning]:
+    """Resolve and decide without installing anything; provenance names the command's options."""
+    from ._apply import preview_settings
+    from .settings import resolve_labelled
 
-    settings = resolve(profile, strict=True) if strict else resolve(profile)
-    return settings, preview(settings)
+    settings = resolve_labelled(
+        profile,
+        overrides={"strict": True} if strict else None,
+        labels={"profile": given_by, "strict": "option --strict"},
+    )
+    return settings, preview_settings(settings)
 
 
 def _decision_rows(tuning: Tuning) -> list[dict[str, Any]]:
@@ -137,32 +143,39 @@ def cmd_profiles(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_check(args: argparse.Namespace) -> int:
+def _check_targets(args: argparse.Namespace) -> list[str | None]:
+    """What this project can select: its selected profile and the ones it defines (None = selected).
+
+    Shipped profiles the project never names are checked only when asked (--profile, --all).
+    """
     from .settings import profile_catalog
 
+    if args.profile:
+        return [args.profile]
+    catalog = profile_catalog()
+    return [None, *(catalog.names() if args.all else catalog.project_names())]
+
+
+def cmd_check(args: argparse.Namespace) -> int:
     problems: list[str] = []
+    checked: set[str] = set()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ConfigWarning)
         try:
-            catalog = profile_catalog()
-            names = catalog.names()
+            targets = _check_targets(args)
         except ConfigError as exc:
             problems.append(str(exc))
-            names = []
-        targets = [args.profile] if args.profile else [None, *names]
-        checked = set()
+            targets = []
         for name in targets:
             try:
                 settings, _ = _preview(name, strict=args.strict)
                 checked.add(settings.profile)
             except ConfigError as exc:
-                if str(exc) not in problems:
-                    problems.append(str(exc))
-    for warning in caught:
-        message = f"warning: {warning.message}"
-        if message not in problems:
-            print(message, file=sys.stderr)
-    for problem in problems:
+                problems.append(str(exc))
+    # One problem found through several profiles is reported once.
+    for message in dict.fromkeys(str(w.message) for w in caught):
+        print(f"warning: {message}", file=sys.stderr)
+    for problem in dict.fromkeys(problems):
         print(f"error: {problem}", file=sys.stderr)
     if problems:
         return 1
@@ -171,9 +184,9 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
-    left_settings, left = _preview(args.profile_a)
-    right_settings, right = _preview(args.profile_b)
     a, b = args.profile_a, args.profile_b
+    left_settings, left = _preview(a, given_by="argument PROFILE_A")
+    right_settings, right = _preview(b, given_by="argument PROFILE_B")
     table = _table("setting", a, b, title="settings that differ")
     differ = 0
     for name, value in left_settings.values().items():
@@ -181,22 +194,37 @@ def cmd_diff(args: argparse.Namespace) -> int:
         if name != "profile" and value != other:
             table.add_row(name, str(value), str(other))
             differ += 1
-    decisions = _table("component", a, b, title="decisions that differ")
+    # What differs in effect: the choice in force. A fallback is marked, never hidden.
+    decisions = _table("component", a, b, title="decisions that differ in effect")
+    fallbacks: list[str] = []
     for da, db in zip(left.decisions, right.decisions, strict=True):
-        if (da.choice, da.fallback) != (db.choice, db.fallback):
+        if da.choice != db.choice:
             decisions.add_row(da.component, _choice(da), _choice(db))
             differ += 1
+        else:
+            fallbacks += [
+                f"{name} asks {d.component} {d.requested!r} but runs {d.choice!r} here, "
+                f"as {other} does: {d.reason}"
+                for name, d, other in ((a, da, b), (b, db, a))
+                if d.fallback
+            ]
     console = _console()
     if differ == 0:
         console.print(f"profiles {a!r} and {b!r} resolve to the same settings and decisions here")
-        return 0
-    console.print(table)
-    console.print(decisions)
+    else:
+        console.print(table)
+        console.print(decisions)
+    for note in fallbacks:
+        console.print(f"fallback: {note}")
     return 0
 
 
 def _choice(decision: Any) -> str:
-    return f"{decision.choice} (fallback: {decision.reason})" if decision.fallback else decision.choice
+    return (
+        f"{decision.choice} (fallback from {decision.requested}: {decision.reason})"
+        if decision.fallback
+        else decision.choice
+    )
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
@@ -231,10 +259,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     explain = command(
         "explain",
-        "the resolved settings with their sources, then the decisions",
+        "the settings of the profile this project selects (FLUJO_PROFILE, [tool.flujo_tuning] profile, "
+        "else 'default'), with their sources, then the decisions",
         "flujo-tuning explain --profile throughput",
     )
-    explain.add_argument("--profile", help="profile to resolve (default: as configured)")
+    explain.add_argument("--profile", help="profile to resolve instead of the one this project selects")
     explain.add_argument(
         "--json", action="store_true", help="one JSON document: profile, settings, decisions"
     )
@@ -247,9 +276,14 @@ def build_parser() -> argparse.ArgumentParser:
     profiles.set_defaults(run=cmd_profiles)
 
     check = command(
-        "check", "validate the configuration and every profile it can reach", "flujo-tuning check --strict"
+        "check",
+        "validate the configuration: the profile this project selects and the profiles it defines "
+        "(profile_dirs, [tool.flujo_tuning.profiles])",
+        "flujo-tuning check --strict",
     )
-    check.add_argument("--profile", help="check only this profile")
+    scope = check.add_mutually_exclusive_group()
+    scope.add_argument("--profile", help="check only this profile")
+    scope.add_argument("--all", action="store_true", help="also check every shipped profile")
     check.add_argument(
         "--strict", action="store_true", help="typos and missing requested backends are errors"
     )

@@ -39,9 +39,9 @@ def _perf_debug_enabled() -> bool:
 
 
 def _log_timing(function: str, duration_ns: int) -> None:
-    from .decisions import log_event
+    from ._events import emit
 
-    log_event(TIMING_EVENT, "debug", function=function, duration_ns=duration_ns)
+    emit(TIMING_EVENT, "debug", function=function, duration_ns=duration_ns)
 
 
 def measure_time(fn: Callable[P, R]) -> Callable[P, R]:

@@ -95,6 +95,13 @@ class ProfileCatalog:
             names.update(p.stem for p in directory.glob("*.toml"))
         return sorted(names)
 
+    def project_names(self) -> list[str]:
+        """The profiles the project itself defines (profile_dirs and inline tables), sorted."""
+        names = set(self._inline)
+        for directory in self._dirs:
+            names.update(p.stem for p in directory.glob("*.toml"))
+        return sorted(names)
+
     def find(self, name: str) -> ProfileSource | None:
         """The profile called *name*, or None."""
         if name not in self._cache:
@@ -120,7 +127,11 @@ class ProfileCatalog:
             )
         shipped = shipped_profiles_dir() / f"{name}.toml"
         if shipped.exists():
-            return ProfileSource.from_file(self._settings_cls, name, shipped, f"profiles/{name}.toml")
+            # An installed user has no profiles/ folder: name the real file in listings, and
+            # the short "shipped profile" in provenance.
+            return ProfileSource.from_file(
+                self._settings_cls, name, shipped, f"shipped ({shipped})", label=f"shipped profile {name!r}"
+            )
         return None
 
     def get(self, name: str, wanted_by: str) -> ProfileSource:

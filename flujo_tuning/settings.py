@@ -7,9 +7,7 @@ then the defaults below.
 
 from __future__ import annotations
 
-import difflib
 import os
-import warnings
 from collections.abc import Mapping
 from contextvars import ContextVar
 from pathlib import Path
@@ -19,7 +17,7 @@ from typing import Annotated, Any, Literal, get_args
 from pydantic import ByteSize, Field, PrivateAttr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-from ._errors import ConfigError, ConfigWarning, did_you_mean
+from ._errors import ConfigError, ConfigWarning, did_you_mean, typo_of, warn_at_caller
 from ._sources import ArgumentSource, FlujoEnvSource, PyprojectSource
 from .profiles import ProfileCatalog
 
@@ -177,28 +175,38 @@ def _validation_message(exc: ValidationError, sources: list[Any]) -> str:
             hint = did_you_mean(
                 value.lower(), [str(c) for c in get_args(ResolvedSettings.model_fields[name].annotation)]
             )
+        # pydantic's literal_error message lists the choices itself: say them once.
+        detail = "" if error["type"] == "literal_error" else f": {error['msg']}"
         problems.append(
-            f"{where}: invalid value {value!r} for {name}{hint}: {error['msg']}; accepted: {_accepted(name)}"
+            f"{where}: invalid value {value!r} for {name}{hint}{detail}; accepted: {_accepted(name)}"
         )
     return "\n".join(problems)
 
 
-def _check_env_typos(env: FlujoEnvSource, strict: bool) -> None:
+def _env_near_misses(env: FlujoEnvSource) -> list[str]:
+    """Variables that look like a typo of one of ours (other programs' FLUJO_* names do not)."""
     known = {env.variable(name) for name in SETTING_NAMES} | EXTRA_ENV_VARS
     prefix = len(env.env_prefix)
+    # Compare without the shared prefix, which would make every FLUJO_* name look alike.
     suffixes = {name[prefix:]: name for name in known}
+    problems = []
     for name in env.names():
         if name in known:
             continue
-        # Compare without the shared prefix, which would make every FLUJO_* name look alike.
-        close = difflib.get_close_matches(name[prefix:], list(suffixes), n=1, cutoff=0.75)
-        if not close:
-            continue  # another program's FLUJO_* variable (Flujo has its own), not a near miss of ours
-        intended = suffixes[close[0]]
-        message = f"environment variable {name} is not a flujo_tuning setting (did you mean {intended!r}?)"
+        intended = typo_of(name[prefix:], suffixes)
+        if intended is not None:
+            problems.append(
+                f"environment variable {name} is not a flujo_tuning setting "
+                f"(did you mean {suffixes[intended]!r}?)"
+            )
+    return problems
+
+
+def _report_near_misses(problems: list[str], strict: bool) -> None:
+    for message in problems:
         if strict:
             raise ConfigError(message + "; strict mode makes this an error")
-        warnings.warn(message, ConfigWarning, stacklevel=3)
+        warn_at_caller(message, ConfigWarning)
 
 
 def _select_profile(
@@ -234,6 +242,18 @@ def resolve(
 
     Raises :class:`flujo_tuning.ConfigError` naming the source of any bad value.
     """
+    return resolve_labelled(profile, pyproject=pyproject, overrides=overrides)
+
+
+def resolve_labelled(
+    profile: str | None = None,
+    *,
+    pyproject: str | os.PathLike[str] | None = None,
+    overrides: dict[str, Any] | None = None,
+    labels: Mapping[str, str] | None = None,
+) -> ResolvedSettings:
+    """:func:`resolve`, where *labels* names the origin of given values (``"option --profile"``)."""
+    overrides = dict(overrides or {})
     unknown = [key for key in overrides if key not in SETTING_NAMES or key == "profile"]
     if unknown:
         key = unknown[0]
@@ -244,7 +264,7 @@ def resolve(
     if profile is not None:
         overrides["profile"] = profile
 
-    arguments = ArgumentSource(ResolvedSettings, overrides)
+    arguments = ArgumentSource(ResolvedSettings, overrides, labels)
     env = FlujoEnvSource(ResolvedSettings)
     path, explicit = _pyproject_path(pyproject, env)
     given_by = "argument pyproject" if pyproject is not None else "env FLUJO_PYPROJECT"
@@ -269,7 +289,7 @@ def resolve(
         for name in SETTING_NAMES
     }
     settings = _apply_disable_uvloop(settings, provenance, sources)
-    _check_env_typos(env, settings.strict)
+    _report_near_misses([*project.near_misses, *_env_near_misses(env)], settings.strict)
     settings._provenance = MappingProxyType(provenance)
     settings._profile_chain = tuple(p.name for p in chain)
     return settings
@@ -285,8 +305,8 @@ def _apply_disable_uvloop(
     if not settings.disable_uvloop or settings.event_loop not in ("uvloop", "winloop"):
         return settings
     asked_by = provenance["event_loop"]
-    if asked_by == "argument" or asked_by.startswith("env "):
-        origin = next(s for s in sources if "event_loop" in s.provided)
+    origin = next(s for s in sources if "event_loop" in s.provided)
+    if isinstance(origin, (ArgumentSource, FlujoEnvSource)):
         raise ConfigError(
             f"{origin.describe('event_loop')} asks for {settings.event_loop!r} but "
             f"{provenance['disable_uvloop']} sets disable_uvloop; remove one of them"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib.abc
+import logging
 import os
 import sys
 import types
@@ -86,3 +88,41 @@ def raising(error: BaseException) -> Callable[..., Any]:
         raise error
 
     return fail
+
+
+@contextlib.contextmanager
+def structlog_configured(**settings: Any) -> Iterator[None]:
+    """Configure structlog for a block, then put back exactly what was there before."""
+    import structlog
+
+    was_configured = structlog.is_configured()
+    saved = structlog.get_config()
+    structlog.configure(**settings)
+    try:
+        yield
+    finally:
+        if was_configured:
+            structlog.configure(**saved)
+        else:
+            structlog.reset_defaults()
+
+
+@contextlib.contextmanager
+def records_of(logger_name: str, level: int) -> Iterator[list[logging.LogRecord]]:
+    """The stdlib LogRecords that reach *logger_name* at *level* or above during the block."""
+    records: list[logging.LogRecord] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record)
+
+    logger = logging.getLogger(logger_name)
+    handler = Keep(level)
+    old_level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(level)
+    try:
+        yield records
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(old_level)

@@ -52,7 +52,7 @@ def test_decision_source_is_the_setting_provenance(monkeypatch: pytest.MonkeyPat
     tuning = apply()
     assert tuning.decision("codec").source == "env FLUJO_CODEC"
     assert tuning.decision("codec").reason.startswith("requested and available: json stdlib")
-    assert tuning.decision("hasher").source == "profile 'default' (profiles/default.toml)"
+    assert tuning.decision("hasher").source == "shipped profile 'default'"
 
 
 def test_current_is_what_apply_installed_and_reset_forgets_it() -> None:

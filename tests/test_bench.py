@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from flujo_tuning.bench import BenchReport, render
 
 
@@ -17,19 +19,24 @@ def _report() -> BenchReport:
     return report
 
 
-def test_ratios_are_medians_against_the_first_profile() -> None:
+def test_ratios_are_medians_of_per_round_ratios_with_their_range() -> None:
     report = _report()
     assert report.median("cached", "default") == 200.0
-    assert report.ratio("cached", "default") == 2.0
+    assert report.round_ratios("cached", "default") == [2.5, 200 / 110, 150 / 90]
+    assert report.ratio("cached", "default") == 200 / 110
+    assert report.ratio_range("cached", "default") == (150 / 90, 2.5)
+    assert report.spread("cached", "default") == pytest.approx(0.25)
 
 
-def test_markdown_table_has_claims_figures_and_environment() -> None:
+def test_markdown_table_has_figures_spread_and_environment_but_no_outside_claims() -> None:
     text = render(_report(), markdown=True)
     lines = text.splitlines()
     assert lines[0].startswith("| Scenario")
     assert "| 1,000 cached steps (hash-only)" in text
-    assert "11,000 -> 12,800 (1.16x)" in text
-    assert "200 (2.00x)" in text
+    assert "200 ±25% (1.82x, 1.67-2.50x)" in text
+    assert "100 ±10%" in text
+    assert "claimed" not in text.lower()
+    assert "Reference" not in text
     assert "- python: CPython 3.12.1" in text
     assert "- profile default: event_loop=uvloop" in text
     assert "\x1b[" not in text  # no colour codes
@@ -43,7 +50,7 @@ def test_bench_command_runs_quick_and_rejects_a_single_profile() -> None:
         check=True,
     )
     assert "| Mixed workload, all cores busy" in run.stdout
-    assert "(vs stdlib)" in run.stdout
+    assert "(vs stdlib, range)" in run.stdout
     bad = subprocess.run(
         [sys.executable, "-m", "flujo_tuning.bench", "--profiles", "stdlib"],
         capture_output=True,
@@ -64,3 +71,29 @@ def test_bench_command_reports_an_unknown_profile() -> None:
     assert run.returncode == 1
     assert "unknown profile 'thruput'" in run.stderr
     assert "did you mean 'throughput'" in run.stderr
+
+
+def test_run_bench_leaves_the_callers_tuning_policy_and_logging_as_they_were() -> None:
+    import asyncio
+
+    import structlog
+
+    import flujo_tuning
+    from flujo_tuning import bench
+
+    from .conftest import structlog_configured
+
+    def keep(logger: object, name: str, event: dict[str, object]) -> dict[str, object]:
+        raise structlog.DropEvent
+
+    with structlog_configured(processors=[keep]):
+        mine = flujo_tuning.apply("stdlib")
+        policy = asyncio.get_event_loop_policy()
+        config = structlog.get_config()
+        report = bench.run_bench(["stdlib", "default"], quick=True)
+        assert flujo_tuning.current() is mine
+        assert asyncio.get_event_loop_policy() is policy
+        assert structlog.is_configured()
+        assert structlog.get_config() == config
+    assert report.choices["default"].startswith("event_loop=")
+    assert len(report.rates[("cached", "default")]) == 3

@@ -102,7 +102,15 @@ def test_explain_json_has_the_documented_keys(tuned_project: Path) -> None:
 
 def test_explain_with_profile_option(project: Path) -> None:
     run = flujo("explain", "--profile", "stdlib", "--json", cwd=project)
-    assert json.loads(run.stdout)["settings"]["codec"]["value"] == "json"
+    settings = json.loads(run.stdout)["settings"]
+    assert settings["codec"]["value"] == "json"
+    assert settings["profile"] == {"value": "stdlib", "source": "option --profile"}
+
+
+def test_explain_help_says_it_shows_the_profile_this_project_selects(project: Path) -> None:
+    run = flujo("explain", "--help", cwd=project)
+    assert "the profile this project selects" in " ".join(run.stdout.split())
+    assert "default profile resolves" not in run.stdout
 
 
 def test_profiles_lists_shipped_inline_and_directory_profiles(tuned_project: Path) -> None:
@@ -118,10 +126,45 @@ def test_profiles_lists_shipped_inline_and_directory_profiles(tuned_project: Pat
     assert "Tiny buffers." in table.stdout
 
 
-def test_check_passes_a_good_project(tuned_project: Path) -> None:
+def test_check_covers_what_the_project_selects_or_defines(tuned_project: Path) -> None:
     run = flujo("check", cwd=tuned_project)
     assert run.returncode == 0, run.stderr
-    assert run.stdout.startswith("ok: 7 profile(s) checked")
+    assert run.stdout == "ok: 2 profile(s) checked: fast, lean\n"
+    everything = flujo("check", "--all", cwd=tuned_project)
+    assert everything.stdout.startswith("ok: 7 profile(s) checked: debug, default, fast, lean, low-memory")
+    one = flujo("check", "--profile", "stdlib", cwd=tuned_project)
+    assert one.stdout == "ok: 1 profile(s) checked: stdlib\n"
+
+
+def test_check_strict_passes_in_an_empty_directory_on_every_python(project: Path) -> None:
+    # The shipped throughput profile asks for eager tasks, which 3.10/3.11 lack: not this project's.
+    run = flujo("check", "--strict", cwd=project)
+    assert (run.returncode, run.stdout, run.stderr) == (0, "ok: 1 profile(s) checked: default\n", "")
+
+
+def test_check_strict_all_fails_on_a_shipped_profile_only_where_it_cannot_apply(project: Path) -> None:
+    run = flujo("check", "--strict", "--all", cwd=project)
+    if sys.version_info >= (3, 12):
+        assert run.returncode == 0, run.stderr
+    else:
+        assert run.returncode == 1
+        assert "task_factory 'eager' (from shipped profile 'throughput') is not available" in run.stderr
+
+
+def test_check_shows_a_warning_once_however_many_profiles_it_checks(tuned_project: Path) -> None:
+    run = flujo("check", "--all", cwd=tuned_project, env={"FLUJO_DISABLE_UVLOP": "1"})
+    assert run.returncode == 0
+    assert run.stderr.count("FLUJO_DISABLE_UVLOP") == 1
+
+
+def test_check_reports_a_misnamed_pyproject_table(project: Path) -> None:
+    write(project / "pyproject.toml", '[tool.flujo-tuning]\ncodec = "json"\n')
+    lenient = flujo("check", cwd=project)
+    assert lenient.returncode == 0
+    assert "table [tool.flujo-tuning] is not read by flujo_tuning (did you mean [tool.flujo_tuning]?)" in (
+        lenient.stderr
+    )
+    assert flujo("check", "--strict", cwd=project).returncode == 1
 
 
 def test_check_finds_a_broken_profile_that_is_not_selected(tuned_project: Path) -> None:
@@ -165,6 +208,20 @@ def test_diff_shows_only_what_differs(project: Path) -> None:
     assert "resolve to the same settings and decisions" in same.stdout
 
 
+def test_diff_shows_decisions_that_differ_in_effect_and_marks_fallbacks(project: Path) -> None:
+    run = flujo("diff", "default", "throughput", cwd=project)
+    assert run.returncode == 0, run.stderr
+    decisions = run.stdout.split("decisions that differ in effect")[1]
+    if sys.version_info >= (3, 12):
+        assert "task_factory" in decisions
+        assert "eager" in decisions
+    else:  # both run asyncio's default factory: no row, but the fallback is said
+        assert "task_factory" not in decisions.split("fallback:")[0]
+        assert "fallback: throughput asks task_factory 'eager' but runs 'default' here, as default does" in (
+            run.stdout
+        )
+
+
 def test_config_errors_exit_1_and_usage_errors_exit_2(project: Path) -> None:
     unknown = flujo("explain", "--profile", "thruput", cwd=project)
     assert unknown.returncode == 1
@@ -177,4 +234,5 @@ def test_bench_quick_markdown(project: Path) -> None:
     run = flujo("bench", "--quick", "--markdown", "--profiles", "stdlib,default", cwd=project)
     assert run.returncode == 0, run.stderr
     assert run.stdout.startswith("| Scenario")
-    assert "(vs stdlib)" in run.stdout
+    assert "(vs stdlib, range)" in run.stdout
+    assert "±" in run.stdout

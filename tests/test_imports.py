@@ -45,10 +45,19 @@ def test_import_touches_neither_event_loop_policy_nor_logging() -> None:
 
 
 def test_public_api_is_exactly_all() -> None:
-    public = {name for name in dir(flujo_tuning) if not name.startswith("_")}
-    assert public == set(flujo_tuning.__all__)
+    # What users can reach once every public name is loaded: no more, no less than __all__.
+    import inspect
+
     for name in flujo_tuning.__all__:
         assert getattr(flujo_tuning, name) is not None
+    reachable = {
+        name
+        for name, value in vars(flujo_tuning).items()
+        if not name.startswith("_") and (not inspect.ismodule(value) or name in flujo_tuning.__all__)
+    }
+    assert reachable == set(flujo_tuning.__all__)
+    assert set(flujo_tuning.__all__) <= set(dir(flujo_tuning))
+    assert not hasattr(flujo_tuning, "TYPE_CHECKING")
 
 
 def test_unknown_attribute_raises_attribute_error() -> None:

@@ -26,7 +26,10 @@ def test_each_shipped_profile_resolves_and_has_a_one_line_description(name: str)
     info = profile_catalog().info(name)
     assert info.description
     assert "\n" not in info.description
-    assert info.origin == f"profiles/{name}.toml"
+    installed_file = shipped_profiles_dir() / f"{name}.toml"
+    assert info.origin == f"shipped ({installed_file})"
+    assert installed_file.is_file()
+    assert settings.provenance["buffer_size"] in (f"shipped profile {name!r}", "shipped profile 'default'")
 
 
 def test_default_is_auto_everywhere() -> None:

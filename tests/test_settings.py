@@ -73,7 +73,7 @@ def test_defaults_without_any_source_but_shipped_default_profile() -> None:
     settings = resolve()
     assert settings.profile == "default"
     assert settings.provenance["profile"] == "default"
-    assert settings.provenance["codec"] == "profile 'default' (profiles/default.toml)"
+    assert settings.provenance["codec"] == "shipped profile 'default'"
     assert settings.provenance["strict"] == "default"
     assert (settings.codec, settings.event_loop, settings.hasher) == ("auto", "auto", "auto")
     assert settings.buffer_size == 4096
@@ -97,8 +97,8 @@ def test_profile_selected_by_argument_env_and_pyproject(
 def test_extends_chain_is_followed_and_reported() -> None:
     settings = resolve("throughput")
     assert settings.profile_chain == ("throughput", "default")
-    assert settings.provenance["task_factory"] == "profile 'throughput' (profiles/throughput.toml)"
-    assert settings.provenance["codec"] == "profile 'default' (profiles/default.toml)"
+    assert settings.provenance["task_factory"] == "shipped profile 'throughput'"
+    assert settings.provenance["codec"] == "shipped profile 'default'"
 
 
 def test_profile_dirs_are_searched_before_shipped_profiles(project: Path) -> None:

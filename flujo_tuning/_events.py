@@ -1,0 +1,87 @@
+"""Where our events go: the host's structlog pipeline if it has one, else the stdlib logger.
+
+We are a guest in the host's process. structlog's unconfigured default prints to stdout, which
+belongs to the program, so we only use structlog's pipeline when the application configured it
+(``structlog.is_configured()``, checked per event so a later ``configure()`` is honoured).
+Otherwise events go to the stdlib logger ``flujo_tuning`` through structlog's stdlib
+integration: the host's logging decides (with nothing configured, Python's last-resort handler
+shows warnings on stderr and drops the rest). The structured fields ride on the LogRecord as
+attributes (``record.component``, ``record.reason``, ...).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Mapping, MutableMapping
+from typing import Any
+
+from ._errors import warn_at_caller
+
+__all__ = ["LOGGER_NAME", "emit", "message_for"]
+
+LOGGER_NAME = "flujo_tuning"
+
+_structlog_proxy: Any = None
+_stdlib_logger: Any = None
+
+
+def message_for(event: str, fields: Mapping[str, Any]) -> str:
+    """One readable line for stdlib logging, e.g. ``flujo_tuning.decision: codec=orjson ...``."""
+    if "component" in fields and "choice" in fields:
+        return (
+            f"{event}: {fields['component']}={fields['choice']} (requested {fields.get('requested')!r}, "
+            f"from {fields.get('source')}): {fields.get('reason')}"
+        )
+    details = " ".join(f"{key}={value!r}" for key, value in fields.items())
+    return f"{event}: {details}" if details else event
+
+
+def _to_readable_message(_: Any, __: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    event = event_dict["event"]
+    event_dict["event"] = message_for(event, {k: v for k, v in event_dict.items() if k != "event"})
+    event_dict["event_name"] = event
+    return event_dict
+
+
+def _structlog_logger() -> Any:
+    # structlog's lazy proxy re-reads the configuration on every event, so keeping it is safe
+    # and halves the cost of an event (measured: 7.3 us -> 3.7 us per filtered-out event).
+    global _structlog_proxy  # noqa: PLW0603 - a lazily made, stateless proxy
+    if _structlog_proxy is None:
+        import structlog
+
+        _structlog_proxy = structlog.get_logger(LOGGER_NAME)
+    return _structlog_proxy
+
+
+def _stdlib_bound_logger() -> Any:
+    # Our own processors, independent of any structlog configuration, bound once.
+    global _stdlib_logger  # noqa: PLW0603 - made once, holds no per-call state
+    if _stdlib_logger is None:
+        import logging
+
+        import structlog
+
+        _stdlib_logger = structlog.wrap_logger(
+            logging.getLogger(LOGGER_NAME),
+            processors=[
+                structlog.stdlib.filter_by_level,
+                _to_readable_message,
+                structlog.stdlib.render_to_log_kwargs,
+            ],
+            wrapper_class=structlog.stdlib.BoundLogger,
+        ).bind()
+    return _stdlib_logger
+
+
+def emit(event: str, level: str = "info", **fields: Any) -> None:
+    """Emit one event; a failing logger or processor never propagates (a RuntimeWarning says so)."""
+    try:
+        import structlog
+
+        logger = _structlog_logger() if structlog.is_configured() else _stdlib_bound_logger()
+        getattr(logger, level)(event, **fields)
+    except Exception as exc:  # a broken log pipeline must not break process start-up
+        # Even with warnings turned into errors, apply() must not fail because of logging.
+        with contextlib.suppress(Exception):
+            warn_at_caller(f"flujo_tuning could not log {event!r}: {exc!r}", RuntimeWarning)

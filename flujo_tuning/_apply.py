@@ -42,11 +42,12 @@ class Tuning:
     buffers: ScratchBuffers
     #: A short stable hash of the settings, decisions and backend versions.
     fingerprint: str
-    key_maker: KeyMaker = field(repr=False)
+    #: Private: makes the keys (its type is an implementation detail).
+    _key_maker: KeyMaker = field(repr=False)
 
     def cache_key(self, obj: Any) -> str:
         """``fk1:<hasher>:<hex>``: the same for the same value on every machine and install."""
-        return self.key_maker(obj)
+        return self._key_maker(obj)
 
     @property
     def profile(self) -> str:
@@ -141,7 +142,7 @@ def _build(settings: ResolvedSettings, platform: Platform) -> Tuning:
         fingerprint=_fingerprint(settings, decisions, versions),
         # codec "json" means no third-party serializer anywhere: keys then take the reference path
         # (same bytes, slower).
-        key_maker=KeyMaker(chosen_hasher, pool, accelerated=chosen_codec.name != "json"),
+        _key_maker=KeyMaker(chosen_hasher, pool, accelerated=chosen_codec.name != "json"),
     )
 
 
@@ -202,7 +203,7 @@ def apply(
 
 
 def cache_key(obj: Any) -> str:
-    """The cache key of *obj* under the current Tuning (applying the default profile if none)."""
+    """The cache key of *obj* under the current Tuning (applying the selected profile if none)."""
     return (STATE.current or apply()).cache_key(obj)
 
 
@@ -237,7 +238,7 @@ def reset() -> None:
 
 
 def run(main: Coroutine[Any, Any, T], *, debug: bool | None = None) -> T:
-    """Run *main* on a new loop from the current Tuning (applying the default profile first if none).
+    """Run *main* on a new loop from the current Tuning (applying the selected profile first if none).
 
     The equivalent of ``asyncio.run(main, loop_factory=tuning.loop_factory)`` on every Python.
     """

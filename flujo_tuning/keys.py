@@ -199,7 +199,7 @@ def canonical_bytes(obj: Any) -> bytes:
     from ._state import STATE
 
     if STATE.current is not None:
-        return STATE.current.key_maker.canonical_bytes(obj)
+        return STATE.current._key_maker.canonical_bytes(obj)
     fast = accelerated_bytes(obj)
     return fast if fast is not None else _canonical.encode(obj)
 

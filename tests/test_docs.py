@@ -85,3 +85,44 @@ def test_generated_doc_blocks_are_up_to_date() -> None:
     generate = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(generate)
     assert generate.stale() == []
+
+
+API = (DOCS / "api.md").read_text()
+
+
+def _public_functions() -> list[str]:
+    import inspect
+
+    import flujo_tuning
+
+    return [n for n in flujo_tuning.__all__ if inspect.isfunction(getattr(flujo_tuning, n))]
+
+
+@pytest.mark.parametrize("name", __import__("flujo_tuning").__all__)
+def test_every_public_name_has_a_section_in_the_api_page(name: str) -> None:
+    assert f"### `{name}`" in API or f"## `{name}`" in API
+
+
+@pytest.mark.parametrize("name", _public_functions())
+def test_the_api_page_shows_each_functions_current_signature(name: str) -> None:
+    import inspect
+
+    import flujo_tuning
+
+    signature = str(inspect.signature(getattr(flujo_tuning, name))).replace("'", "")
+    assert f"`{name}{signature}`" in API
+
+
+def test_the_api_page_lists_every_public_attribute_of_tuning() -> None:
+    import dataclasses
+
+    from flujo_tuning import Tuning
+
+    public = {f.name for f in dataclasses.fields(Tuning)} | set(vars(Tuning))
+    public = {name for name in public if not name.startswith("_")}
+    assert public == {
+        "settings", "profile", "decisions", "choices", "decision", "codec", "hasher",
+        "loop_factory", "buffers", "fingerprint", "cache_key",
+    }  # fmt: skip
+    for name in public:
+        assert f"`tuning.{name}" in API, name

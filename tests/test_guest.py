@@ -3,6 +3,7 @@ other programs' variables left alone, warnings pointing at the caller's line."""
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 import os
@@ -297,3 +298,53 @@ def test_flujos_own_table_and_other_tools_are_not_near_misses(
     write(project / "pyproject.toml", "[tool.flujo]\nx = 1\n[tool.ruff]\nline-length = 100\n")
     resolve()
     assert not [w for w in recwarn if issubclass(w.category, ConfigWarning)]
+
+
+# 6. What users read matches what they get
+
+
+def test_every_name_the_tuning_repr_shows_is_readable_with_that_value() -> None:
+    import ast
+    import re
+
+    tuning = apply("throughput")
+    text = repr(tuning)
+    assert text.startswith("Tuning(")
+    shown = dict(re.findall(r"(\w+)=((?:'[^']*')|(?:\{[^}]*\}))", text))
+    assert set(shown) == {"profile", "choices", "fingerprint"}
+    for name, value in shown.items():
+        assert getattr(tuning, name) == ast.literal_eval(value)
+
+
+def test_an_unknown_component_is_a_key_error_naming_the_components() -> None:
+    tuning = apply()
+    with pytest.raises(KeyError, match="no decision for 'nope'; components: event_loop, task_factory, codec"):
+        tuning.decision("nope")  # type: ignore[arg-type]
+
+
+def test_the_demo_prints_every_decision_and_the_loops_qualified_class(project: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "flujo_tuning._demo", "stdlib"],
+        capture_output=True,
+        text=True,
+        cwd=project,
+        check=True,
+        env={k: v for k, v in os.environ.items() if not k.startswith("FLUJO_")},
+    )
+    assert done.stdout.count("flujo_tuning.decision") == 6
+    assert "flujo_tuning.applied" in done.stdout
+    stdlib_loop = asyncio.SelectorEventLoop
+    assert f"loop {stdlib_loop.__module__}.{stdlib_loop.__qualname__}," in done.stdout
+    assert "from argument" in done.stdout
+
+
+def test_the_demo_reports_a_bad_profile_on_stderr(project: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "flujo_tuning._demo", "thruput"],
+        capture_output=True,
+        text=True,
+        cwd=project,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert done.stderr.startswith("configuration error: unknown profile 'thruput'")

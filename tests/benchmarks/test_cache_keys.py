@@ -77,7 +77,7 @@ def test_raw_lower_bound(benchmark: Any, compare: Compare, size: str) -> None:
 @pytest.mark.parametrize("size", list(INPUTS))
 def test_cache_key_default_profile(benchmark: Any, compare: Compare, size: str) -> None:
     tuning = flujo_tuning.apply("default")
-    assert tuning.key_maker.accelerated
+    assert tuning._key_maker.accelerated
     key = benchmark(tuning.cache_key, INPUTS[size])
     assert key.startswith("fk1:")
     compare(benchmark, f"cache_key {size}", f"cache_key, default profile ({tuning.hasher.name})")
@@ -86,7 +86,7 @@ def test_cache_key_default_profile(benchmark: Any, compare: Compare, size: str) 
 @pytest.mark.parametrize("size", list(INPUTS))
 def test_cache_key_reference_path(benchmark: Any, compare: Compare, size: str) -> None:
     tuning = flujo_tuning.apply("stdlib")
-    assert not tuning.key_maker.accelerated
+    assert not tuning._key_maker.accelerated
     benchmark(tuning.cache_key, INPUTS[size])
     compare(benchmark, f"cache_key {size}", "cache_key, stdlib profile (pure Python, sha256)")
 

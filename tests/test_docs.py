@@ -126,3 +126,18 @@ def test_the_api_page_lists_every_public_attribute_of_tuning() -> None:
     }  # fmt: skip
     for name in public:
         assert f"`tuning.{name}" in API, name
+
+
+@pytest.mark.parametrize(
+    ("page", "false_claim"),
+    [
+        ("../README.md", "task factory (eager tasks)"),  # the default profile keeps asyncio's factory
+        ("index.md", "the task factory (eager tasks)"),
+        ("recipes.md", "applies the default profile"),  # run() applies the selected profile
+        ("recipes.md", "the same loop family flujo_tuning would pick"),  # false under stdlib/debug
+        ("migrating.md", "installs uvloop's policy at import"),  # Flujo 0.6.11 does not
+        ("decisions.md", "as structlog's default console renderer prints it"),  # not without configure()
+    ],
+)
+def test_claims_found_false_stay_out_of_the_docs(page: str, false_claim: str) -> None:
+    assert false_claim not in (DOCS / page).read_text(encoding="utf-8")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import json
 import os
@@ -44,6 +45,8 @@ class Tuning:
     fingerprint: str
     #: Private: makes the keys (its type is an implementation detail).
     _key_maker: KeyMaker = field(repr=False)
+    #: Private: whether apply() installs our loop policy for plain asyncio.run().
+    _installs_policy: bool = field(default=False, repr=False)
 
     def cache_key(self, obj: Any) -> str:
         """``fk1:<hasher>:<hex>``: the same for the same value on every machine and install."""
@@ -89,20 +92,20 @@ def _loop_factory(
     return tuned_loop
 
 
-def _fingerprint(
-    settings: ResolvedSettings, decisions: tuple[Decision, ...], versions: dict[str, str]
-) -> str:
+def _fingerprint(settings: ResolvedSettings, decisions: tuple[Decision, ...], facts: dict[str, str]) -> str:
+    """Structured facts only (never reason sentences): rewording a message changes no fingerprint."""
     payload = {
         "settings": settings.values(),
         "decisions": [[d.component, d.requested, d.choice, d.fallback] for d in decisions],
-        "versions": versions,
+        "facts": facts,
     }
     text = json.dumps(payload, sort_keys=True, separators=(",", ":"))
     return hashlib.blake2b(text.encode(), digest_size=6).hexdigest()
 
 
 def _build(settings: ResolvedSettings, platform: Platform) -> Tuning:
-    """Decide every component; no side effects (a ConfigError here leaves the process as it was)."""
+    """Decide every component and what installing will do; no side effects (a ConfigError here
+    leaves the process as it was)."""
     source = settings.provenance
     strict = settings.strict
     disabled_by = source["disable_uvloop"] if settings.disable_uvloop else None
@@ -116,7 +119,17 @@ def _build(settings: ResolvedSettings, platform: Platform) -> Tuning:
     hasher_decision, chosen_hasher = hasher.decide(settings.hasher, source["hasher"], strict)
     buffer_decision, pool = buffers.decide(int(settings.buffer_size), source["buffer_size"])
     debug_decision = perf_debug.decide(settings.perf_debug, source["perf_debug"])
-    loop_factory = _loop_factory(loop.new_loop, factory, settings.asyncio_debug)
+
+    stock = loop.name == "asyncio" and factory is None and not settings.asyncio_debug
+    installs, install_note = _loop_install.plan(stock, platform)
+    notes = [install_note]
+    if settings.asyncio_debug:
+        notes.append("new loops run in asyncio debug mode")
+    running = _loop_install.running_loop_note()
+    if running:
+        notes.append(running)
+    loop_decision = dataclasses.replace(loop_decision, reason="; ".join([loop_decision.reason, *notes]))
+
     decisions = (
         loop_decision,
         factory_decision,
@@ -125,50 +138,26 @@ def _build(settings: ResolvedSettings, platform: Platform) -> Tuning:
         buffer_decision,
         debug_decision,
     )
-    versions = {
+    facts = {
         "python": platform.python_text,
         "system": platform.system,
-        "codec": chosen_codec.version,
-        "hasher": chosen_hasher.version,
-        "loop": loop_decision.reason,
+        "loop": f"{loop.name} {loop.version}",
+        "codec": f"{chosen_codec.name} {chosen_codec.version}",
+        "hasher": f"{chosen_hasher.name} {chosen_hasher.version}",
     }
     return Tuning(
         settings=settings,
         decisions=decisions,
         codec=chosen_codec,
         hasher=chosen_hasher,
-        loop_factory=loop_factory,
+        loop_factory=_loop_factory(loop.new_loop, factory, settings.asyncio_debug),
         buffers=pool,
-        fingerprint=_fingerprint(settings, decisions, versions),
+        fingerprint=_fingerprint(settings, decisions, facts),
         # codec "json" means no third-party serializer anywhere: keys then take the reference path
         # (same bytes, slower).
-        _key_maker=KeyMaker(chosen_hasher, pool, accelerated=chosen_codec.name != "json"),
+        _key_maker=KeyMaker(chosen_hasher, pool.size, accelerated=chosen_codec.name != "json"),
+        _installs_policy=installs,
     )
-
-
-def _install(tuning: Tuning, platform: Platform, *, dry_run: bool = False) -> Tuning:
-    """Install the loop set-up (unless *dry_run*); return the Tuning with the event-loop reason completed."""
-    loop = tuning.decision("event_loop")
-    stock = tuning.loop_factory is event_loop.stdlib_loop_class()
-    if dry_run:
-        notes = [_loop_install.describe(stock, platform)]
-    else:
-        notes = [_loop_install.install(tuning.loop_factory, stock, platform)]
-    if tuning.settings.asyncio_debug:
-        notes.append("new loops run in asyncio debug mode")
-    running = _loop_install.running_loop_note()
-    if running:
-        notes.append(running)
-    completed = Decision(
-        loop.component,
-        loop.requested,
-        loop.choice,
-        loop.source,
-        "; ".join([loop.reason, *notes]),
-        loop.fallback,
-    )
-    decisions = tuple(completed if d is loop else d for d in tuning.decisions)
-    return Tuning(**{**tuning.__dict__, "decisions": decisions})
 
 
 def apply(
@@ -188,7 +177,10 @@ def apply(
             return previous
         tuning = _build(settings, platform)
         with _loop_install.rollback_on_error():
-            tuning = _install(tuning, platform)
+            if tuning._installs_policy:
+                _loop_install.install(tuning.loop_factory)
+            else:
+                _loop_install.restore()
         STATE.current = tuning
         STATE.perf_debug = settings.perf_debug
         old = set(previous.decisions) if previous is not None else set()
@@ -220,8 +212,7 @@ def preview(
 
 def preview_settings(settings: ResolvedSettings) -> Tuning:
     """:func:`preview` for settings already resolved."""
-    platform = Platform.current()
-    return _install(_build(settings, platform), platform, dry_run=True)
+    return _build(settings, Platform.current())
 
 
 def current() -> Tuning | None:

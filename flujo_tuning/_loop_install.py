@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from ._state import STATE
 from .components._registry import Platform
 
-__all__ = ["install", "restore", "rollback_on_error", "running_loop_note"]
+__all__ = ["install", "plan", "restore", "rollback_on_error", "running_loop_note"]
 
 LoopFactory = Callable[[], asyncio.AbstractEventLoop]
 
@@ -33,24 +33,23 @@ if sys.version_info < (3, 14):  # policies are deprecated from 3.14 on; touching
             return self.loop_factory()
 
 
-def describe(stock: bool, platform: Platform) -> str:
-    """What install() does (or would do) for plain asyncio.run(), as a clause of a reason."""
-    if platform.python >= (3, 14) or sys.version_info >= (3, 14):
-        return (
+def plan(stock: bool, platform: Platform) -> tuple[bool, str]:
+    """Whether apply() installs our policy, and a clause saying what plain asyncio.run() then does.
+
+    *platform* is the only source of version facts, so a simulated Python is honoured everywhere.
+    """
+    if platform.python >= (3, 14):
+        return False, (
             "Python 3.14+ deprecates loop policies, so plain asyncio.run() keeps the stock loop: "
             "use flujo_tuning.run(main()) or asyncio.run(main(), loop_factory=tuning.loop_factory)"
         )
     if stock:
-        return "nothing to install: new loops are stock asyncio"
-    return "installed for new loops, so plain asyncio.run() uses it too"
+        return False, "nothing to install: new loops are stock asyncio"
+    return True, "installed for new loops, so plain asyncio.run() uses it too"
 
 
-def install(loop_factory: LoopFactory, stock: bool, platform: Platform) -> str:
-    """Install (or remove) our policy; return a clause saying what plain asyncio.run() now does."""
-    note = describe(stock, platform)
-    if stock or platform.python >= (3, 14) or sys.version_info >= (3, 14):
-        restore()
-        return note
+def install(loop_factory: LoopFactory) -> None:
+    """Install our policy, making new loops with *loop_factory* (Python 3.10-3.13 only)."""
     old = asyncio.get_event_loop_policy()
     if not isinstance(old, TunedEventLoopPolicy):
         STATE.saved_policy = old
@@ -60,7 +59,6 @@ def install(loop_factory: LoopFactory, stock: bool, platform: Platform) -> str:
     if isinstance(existing, asyncio.AbstractEventLoop) and not existing.is_closed():
         new.set_event_loop(existing)
     asyncio.set_event_loop_policy(new)
-    return note
 
 
 def restore() -> None:
@@ -87,7 +85,7 @@ def rollback_on_error() -> Iterator[None]:
     try:
         yield
     except BaseException:
+        STATE.saved_policy = saved  # first: it must hold even if putting the policy back fails
         if before is not None:
             asyncio.set_event_loop_policy(before)
-        STATE.saved_policy = saved
         raise

@@ -10,7 +10,7 @@ import re
 import sys
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic_settings import (
     EnvSettingsSource,
@@ -96,15 +96,19 @@ def locate_key(path: Path | None, key: str, table: str | None = None) -> int | N
     return None
 
 
-class LabelledSource(PydanticBaseSettingsSource):
-    """A source that remembers what it provided and can name the origin of each key."""
+SourceKind = Literal["argument", "env", "pyproject", "profile"]
 
+
+class Labelled:
+    """What every source of ours adds to its pydantic-settings parent: a kind, a record of what it
+    provided, and the origin of each key for provenance and error messages."""
+
+    #: Which layer this is; rules that depend on the layer test this, never the label's text.
+    kind: ClassVar[SourceKind]
     #: Human-readable provenance, e.g. ``"env FLUJO_CODEC"``; see :meth:`label_for`.
     label: str = "unknown"
-
-    def __init__(self, settings_cls: type[BaseSettings]) -> None:
-        super().__init__(settings_cls)
-        self.provided: dict[str, Any] = {}
+    #: What the last call returned (empty before it).
+    provided: dict[str, Any]
 
     def label_for(self, key: str) -> str:
         """Provenance string for *key*."""
@@ -114,13 +118,33 @@ class LabelledSource(PydanticBaseSettingsSource):
         """Where *key* was written, for error messages."""
         return f"{self.label}: key {key!r}"
 
+    def record(self, data: dict[str, Any]) -> dict[str, Any]:
+        self.provided = dict(data)
+        return data
+
+
+class LabelledSource(Labelled, PydanticBaseSettingsSource):
+    """A source of ours made from values it holds (arguments, a profile table)."""
+
+    def __init__(self, settings_cls: type[BaseSettings]) -> None:
+        super().__init__(settings_cls)
+        self.provided = {}
+
     def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
         # Not used: every subclass overrides __call__.
         return None, field_name, False  # pragma: no cover
 
-    def record(self, data: dict[str, Any]) -> dict[str, Any]:
-        self.provided = dict(data)
-        return data
+
+def origin(sources: Iterable[Labelled], key: str) -> Labelled | None:
+    """The highest-precedence source that provided *key* (sources are given highest first)."""
+    return next((source for source in sources if key in source.provided), None)
+
+
+def provenance(sources: Iterable[Labelled], keys: Iterable[str]) -> dict[str, str]:
+    """Key -> the label of the source whose value won, or ``"default"``."""
+    ordered = list(sources)
+    found = {key: origin(ordered, key) for key in keys}
+    return {key: source.label_for(key) if source else "default" for key, source in found.items()}
 
 
 def check_keys(
@@ -145,6 +169,7 @@ def check_keys(
 class ArgumentSource(LabelledSource):
     """Keyword arguments given to resolve()/apply(), or a command's options (*labels*)."""
 
+    kind = "argument"
     label = "argument"
 
     def __init__(
@@ -168,12 +193,14 @@ class ArgumentSource(LabelledSource):
         return self.record(self._inner())
 
 
-class FlujoEnvSource(EnvSettingsSource):
+class FlujoEnvSource(Labelled, EnvSettingsSource):
     """``FLUJO_*`` environment variables, read once when the source is made."""
+
+    kind = "env"
 
     def __init__(self, settings_cls: type[BaseSettings]) -> None:
         super().__init__(settings_cls)
-        self.provided: dict[str, Any] = {}
+        self.provided = {}
 
     def variable(self, key: str) -> str:
         return f"{self.env_prefix}{key}".upper()
@@ -195,17 +222,17 @@ class FlujoEnvSource(EnvSettingsSource):
         return sorted(name.upper() for name in self.env_vars if name.lower().startswith(prefix))
 
     def __call__(self) -> dict[str, Any]:
-        data = super().__call__()
-        self.provided = dict(data)
-        return data
+        return self.record(super().__call__())
 
 
 PROFILE_META_KEYS = frozenset({"description", "extends"})
 PYPROJECT_META_KEYS = frozenset({"profile_dirs", "profiles"})
 
 
-class PyprojectSource(PyprojectTomlConfigSettingsSource):
+class PyprojectSource(Labelled, PyprojectTomlConfigSettingsSource):
     """The ``[tool.flujo_tuning]`` table of one pyproject.toml, or nothing when *path* is None."""
+
+    kind = "pyproject"
 
     def __init__(self, settings_cls: type[BaseSettings], path: Path | None) -> None:
         self.path = path.resolve() if path is not None else None
@@ -216,7 +243,7 @@ class PyprojectSource(PyprojectTomlConfigSettingsSource):
         super().__init__(settings_cls, toml_file=self.path)
         self.table: dict[str, Any] = dict(self.toml_data)
         self.label = f"pyproject.toml [tool.flujo_tuning] ({self.path})"
-        self.provided: dict[str, Any] = {}
+        self.provided = {}
         allowed = set(settings_cls.model_fields) | PYPROJECT_META_KEYS
         check_keys(self.table, allowed, "[tool.flujo_tuning]", self.path, "tool.flujo_tuning")
 
@@ -239,17 +266,12 @@ class PyprojectSource(PyprojectTomlConfigSettingsSource):
             )
         return document
 
-    def label_for(self, key: str) -> str:
-        return self.label
-
     def describe(self, key: str) -> str:
         line = locate_key(self.path, key, "tool.flujo_tuning")
         return f"{self.path}:{line} key {key!r}" if line else f"{self.path} [tool.flujo_tuning] key {key!r}"
 
     def __call__(self) -> dict[str, Any]:
-        data = {k: v for k, v in super().__call__().items() if k not in PYPROJECT_META_KEYS}
-        self.provided = dict(data)
-        return data
+        return self.record({k: v for k, v in super().__call__().items() if k not in PYPROJECT_META_KEYS})
 
 
 def _is_misnamed(name: str) -> bool:
@@ -286,6 +308,8 @@ class ProfileSource(LabelledSource):
 
     The file is read once, when the source is made, so resolution sees one consistent snapshot.
     """
+
+    kind = "profile"
 
     def __init__(
         self,

@@ -205,12 +205,17 @@ def canonical_bytes(obj: Any) -> bytes:
 
 
 class KeyMaker:
-    """Makes ``fk1:<hasher>:<hex>`` keys with one hasher, reusing per-thread scratch buffers."""
+    """Makes ``fk1:<hasher>:<hex>`` keys with one hasher, reusing per-thread scratch buffers.
 
-    def __init__(self, hasher: Hasher, buffers: ScratchBuffers, *, accelerated: bool = True) -> None:
+    The buffers are its own, never the ones ``tuning.buffers`` lends to users: encoding resizes a
+    buffer to the encoded length, which must not shrink a buffer a user was promised.
+    """
+
+    def __init__(self, hasher: Hasher, buffer_size: int, *, accelerated: bool = True) -> None:
         self.prefix = f"{SCHEME}:{hasher.name}:"
         self.hasher = hasher
         self._new_hash = hasher.new
+        buffers = ScratchBuffers(buffer_size)
         self._acquire = buffers.acquire
         self._release = buffers.release
         self._fast = _load_accelerator() if accelerated else None

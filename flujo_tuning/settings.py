@@ -18,7 +18,7 @@ from pydantic import ByteSize, Field, PrivateAttr, ValidationError, field_valida
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from ._errors import ConfigError, ConfigWarning, did_you_mean, typo_of, warn_at_caller
-from ._sources import ArgumentSource, FlujoEnvSource, PyprojectSource
+from ._sources import ArgumentSource, FlujoEnvSource, Labelled, PyprojectSource, origin, provenance
 from .profiles import ProfileCatalog
 
 __all__ = ["MAX_BUFFER_SIZE", "MIN_BUFFER_SIZE", "ResolvedSettings", "find_pyproject", "resolve"]
@@ -163,12 +163,12 @@ def _accepted(name: str) -> str:
     return "a string"
 
 
-def _validation_message(exc: ValidationError, sources: list[Any]) -> str:
+def _validation_message(exc: ValidationError, sources: list[Labelled]) -> str:
     problems = []
     for error in exc.errors():
         name = str(error["loc"][0]) if error["loc"] else "?"
-        origin = next((s for s in sources if name in s.provided), None)
-        where = origin.describe(name) if origin is not None else f"setting {name!r}"
+        given_by = origin(sources, name)
+        where = given_by.describe(name) if given_by is not None else f"setting {name!r}"
         value = error.get("input")
         hint = ""
         if isinstance(value, str) and get_args(ResolvedSettings.model_fields[name].annotation):
@@ -275,8 +275,8 @@ def resolve_labelled(
     selected, selected_by = _select_profile(arguments, env, project)
     chain = ProfileCatalog(ResolvedSettings, project).chain(selected, selected_by)
 
-    sources: list[Any] = [arguments, env, project, *chain]
-    token = _PLAN.set(tuple(sources))
+    sources: list[Labelled] = [arguments, env, project, *chain]
+    token = _PLAN.set((arguments, env, project, *chain))
     try:
         settings = ResolvedSettings()
     except ValidationError as exc:
@@ -284,35 +284,28 @@ def resolve_labelled(
     finally:
         _PLAN.reset(token)
 
-    provenance = {
-        name: next((s.label_for(name) for s in sources if name in s.provided), "default")
-        for name in SETTING_NAMES
-    }
-    settings = _apply_disable_uvloop(settings, provenance, sources)
+    _check_disable_uvloop(settings, sources)
     _report_near_misses([*project.near_misses, *_env_near_misses(env)], settings.strict)
-    settings._provenance = MappingProxyType(provenance)
+    settings._provenance = MappingProxyType(provenance(sources, SETTING_NAMES))
     settings._profile_chain = tuple(p.name for p in chain)
     return settings
 
 
-def _apply_disable_uvloop(
-    settings: ResolvedSettings, provenance: dict[str, str], sources: list[Any]
-) -> ResolvedSettings:
-    """``disable_uvloop`` outranks a uvloop/winloop request from a profile or pyproject.
+def _check_disable_uvloop(settings: ResolvedSettings, sources: list[Labelled]) -> None:
+    """An explicit uvloop/winloop request (argument, environment) contradicting disable_uvloop is an error.
 
-    An explicit request from an argument or the environment contradicts it: that is an error.
+    A request from a profile or pyproject.toml is simply overridden: the event-loop component
+    decides that, and its Decision keeps what was asked.
     """
     if not settings.disable_uvloop or settings.event_loop not in ("uvloop", "winloop"):
-        return settings
-    asked_by = provenance["event_loop"]
-    origin = next(s for s in sources if "event_loop" in s.provided)
-    if isinstance(origin, (ArgumentSource, FlujoEnvSource)):
+        return
+    asked = origin(sources, "event_loop")
+    disabled = origin(sources, "disable_uvloop")
+    if asked is not None and disabled is not None and asked.kind in ("argument", "env"):
         raise ConfigError(
-            f"{origin.describe('event_loop')} asks for {settings.event_loop!r} but "
-            f"{provenance['disable_uvloop']} sets disable_uvloop; remove one of them"
+            f"{asked.describe('event_loop')} asks for {settings.event_loop!r} but "
+            f"{disabled.label_for('disable_uvloop')} sets disable_uvloop; remove one of them"
         )
-    provenance["event_loop"] = f"{provenance['disable_uvloop']} (overrides {asked_by})"
-    return settings.model_copy(update={"event_loop": "asyncio"})
 
 
 def profile_catalog(pyproject: str | os.PathLike[str] | None = None) -> ProfileCatalog:

@@ -126,3 +126,21 @@ def records_of(logger_name: str, level: int) -> Iterator[list[logging.LogRecord]
     finally:
         logger.removeHandler(handler)
         logger.setLevel(old_level)
+
+
+def load_hasher(name: str) -> Any:
+    """The hasher *name*, or None only for xxh3_128 where the optional xxhash is not installed.
+
+    Any other failure (a broken blake3, say) propagates: it must fail the test, not skip it.
+    """
+    import importlib.util
+
+    from flujo_tuning.components import hasher
+    from flujo_tuning.components._registry import Unavailable
+
+    try:
+        return hasher.LOADERS[name]().backend
+    except Unavailable:
+        if name == "xxh3_128" and importlib.util.find_spec("xxhash") is None:
+            return None
+        raise

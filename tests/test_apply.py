@@ -366,3 +366,52 @@ def test_asyncio_debug_setting_makes_debug_loops() -> None:
     finally:
         loop.close()
     assert "asyncio debug mode" in tuning.decision("event_loop").reason
+
+
+def test_fingerprint_ignores_the_wording_of_reasons(monkeypatch: pytest.MonkeyPatch) -> None:
+    from flujo_tuning import _loop_install
+
+    first = apply()
+    reset()
+    original = _loop_install.plan
+
+    def reworded(stock: bool, platform: _registry.Platform) -> tuple[bool, str]:
+        installs, note = original(stock, platform)
+        return installs, note.upper()
+
+    monkeypatch.setattr(_loop_install, "plan", reworded)
+    again = apply()
+    assert again.decision("event_loop").reason != first.decision("event_loop").reason
+    assert again.fingerprint == first.fingerprint
+
+
+def test_a_failure_while_installing_leaves_the_policy_and_tuning_as_they_were(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    if sys.version_info >= (3, 14):
+        pytest.skip("no policy is installed on 3.14+")
+    from flujo_tuning import _loop_install
+    from flujo_tuning._state import STATE
+
+    previous = apply("stdlib")  # installs nothing
+    policy = asyncio.get_event_loop_policy()
+    saved = STATE.saved_policy
+    real_set = asyncio.set_event_loop_policy
+
+    calls: list[Any] = []
+
+    def set_then_fail(new: Any) -> None:
+        real_set(new)  # the new policy is in place when the failure happens
+        calls.append(new)
+        if len(calls) == 1:
+            raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(asyncio, "set_event_loop_policy", set_then_fail)
+    with pytest.raises(RuntimeError, match="disk on fire"):
+        apply("default", event_loop="asyncio", asyncio_debug=True)  # a policy to install
+    monkeypatch.undo()
+    assert isinstance(calls[0], _loop_install.TunedEventLoopPolicy)  # it did get installed, then
+    assert asyncio.get_event_loop_policy() is policy
+    assert not isinstance(asyncio.get_event_loop_policy(), _loop_install.TunedEventLoopPolicy)
+    assert STATE.saved_policy is saved
+    assert current() is previous

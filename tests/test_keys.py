@@ -25,7 +25,6 @@ from hypothesis import strategies as st
 import flujo_tuning
 from flujo_tuning import apply, cache_key, canonical_bytes
 from flujo_tuning.components import hasher as hasher_component
-from flujo_tuning.components.buffers import ScratchBuffers
 from flujo_tuning.keys import (
     MAX_DEPTH,
     KeyMaker,
@@ -35,6 +34,7 @@ from flujo_tuning.keys import (
     unregister_encoder,
 )
 
+from .conftest import load_hasher
 from .golden.values import VALUES
 
 GOLDEN = json.loads((Path(__file__).parent / "golden" / "fk1_vectors.json").read_text())
@@ -293,19 +293,18 @@ def test_golden_vector(label: str, value: Any) -> None:
     if "bytes" in vector:
         assert data.hex() == vector["bytes"]
     for name in HASHERS:
-        try:
-            chosen = hasher_component.LOADERS[name]().backend
-        except Exception:  # xxhash is optional
+        chosen = load_hasher(name)
+        if chosen is None:  # xxhash is optional
             continue
-        assert KeyMaker(chosen, ScratchBuffers(256))(value) == vector["keys"][name]
-        assert KeyMaker(chosen, ScratchBuffers(256), accelerated=False)(value) == vector["keys"][name]
+        assert KeyMaker(chosen, 256)(value) == vector["keys"][name]
+        assert KeyMaker(chosen, 256, accelerated=False)(value) == vector["keys"][name]
 
 
 def test_golden_keys_without_msgspec_and_orjson(hide_module: Callable[..., None]) -> None:
     hide_module("msgspec")
     hide_module("orjson")
     sha256 = hasher_component.LOADERS["sha256"]().backend
-    maker = KeyMaker(sha256, ScratchBuffers(256))
+    maker = KeyMaker(sha256, 256)
     assert not maker.accelerated
     for (label, value), vector in zip(VALUES, GOLDEN, strict=True):
         assert maker(value) == vector["keys"]["sha256"], label
@@ -573,3 +572,15 @@ def test_canonical_bytes_follow_the_current_tuning(monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(keys_module, "accelerated_bytes", lambda obj: pytest.fail("fast path used"))
     monkeypatch.setattr(keys_module._Accelerator, "encode", lambda self, obj: pytest.fail("fast path used"))
     assert canonical_bytes(value) == expected
+
+
+def test_cache_keys_never_shrink_the_scratch_buffers_users_get() -> None:
+    tuning = flujo_tuning.apply(buffer_size="64KiB")
+    deep = {"steps": [{"name": "summarise", "args": [[1, 2], [3]]}]}  # deeper than the quick check
+    tuning.cache_key(deep)
+    buffer = tuning.buffers.acquire()
+    try:
+        assert len(buffer) >= 64 * 1024
+    finally:
+        tuning.buffers.release(buffer)
+    assert len(tuning.buffers.acquire()) >= 64 * 1024

@@ -185,13 +185,30 @@ def test_empty_env_value_counts_as_unset(monkeypatch: pytest.MonkeyPatch) -> Non
     assert settings.provenance["codec"] != "env FLUJO_CODEC"
 
 
-def test_disable_uvloop_overrides_profile_request(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    write(project / "pyproject.toml", '[tool.flujo_tuning]\nevent_loop = "uvloop"\n')
+def test_disable_uvloop_overrides_a_pyproject_request_in_the_decision_which_keeps_what_was_asked(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import asyncio
+
+    from flujo_tuning import apply
+
+    write(project / "pyproject.toml", '[tool.flujo_tuning]\nevent_loop = "uvloop"\nstrict = true\n')
     monkeypatch.setenv("FLUJO_DISABLE_UVLOOP", "1")
     settings = resolve()
-    assert settings.event_loop == "asyncio"
-    assert settings.disable_uvloop is True
-    assert settings.provenance["event_loop"].startswith("env FLUJO_DISABLE_UVLOOP (overrides pyproject.toml")
+    assert (settings.event_loop, settings.disable_uvloop) == ("uvloop", True)
+    assert settings.provenance["event_loop"].startswith("pyproject.toml [tool.flujo_tuning]")
+    tuning = apply()  # strict: an override is not a fallback
+    decision = tuning.decision("event_loop")
+    assert (decision.requested, decision.choice, decision.fallback) == ("uvloop", "asyncio", False)
+    assert decision.source == settings.provenance["event_loop"]
+    assert decision.reason.startswith(
+        "uvloop is disabled by env FLUJO_DISABLE_UVLOOP, which overrides pyproject.toml [tool.flujo_tuning]"
+    )
+    loop = tuning.loop_factory()
+    try:
+        assert type(loop) is asyncio.SelectorEventLoop
+    finally:
+        loop.close()
 
 
 def test_disable_uvloop_leaves_auto_for_the_decision(monkeypatch: pytest.MonkeyPatch) -> None:

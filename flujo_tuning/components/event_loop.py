@@ -23,6 +23,8 @@ class LoopBackend:
 
     name: str
     new_loop: Callable[[], asyncio.AbstractEventLoop]
+    #: The backend's version, e.g. ``"0.21.0"`` (``"stdlib"`` for asyncio); part of the fingerprint.
+    version: str = "stdlib"
 
 
 def nest_asyncio_active() -> bool:
@@ -54,7 +56,8 @@ def _libuv_loader(
         module.new_event_loop().close()
     except Exception as exc:
         raise Unavailable(f"{name} failed to create a loop ({type(exc).__name__}: {exc})") from exc
-    return Candidate(name, LoopBackend(name, module.new_event_loop), f"{name} {module_version(module)}")
+    version = module_version(module)
+    return Candidate(name, LoopBackend(name, module.new_event_loop, version), f"{name} {version}")
 
 
 def _load_asyncio() -> Candidate[LoopBackend]:
@@ -64,7 +67,18 @@ def _load_asyncio() -> Candidate[LoopBackend]:
 def decide(
     requested: str, source: str, strict: bool, platform: Platform, disabled_by: str | None
 ) -> tuple[Decision, LoopBackend]:
-    """*disabled_by* names the source of ``disable_uvloop`` when it is on, else None."""
+    """*disabled_by* names the source of ``disable_uvloop`` when it is on, else None.
+
+    ``disable_uvloop`` outranks a uvloop/winloop request from a profile or pyproject.toml (resolve()
+    already refused one from an argument or the environment): the Decision keeps what was asked,
+    runs asyncio, and says which source overrode which. That is not a fallback, so strict mode
+    accepts it.
+    """
+    if disabled_by is not None and requested in ("uvloop", "winloop"):
+        asyncio_loop = _load_asyncio()
+        overridden = f"{requested} is disabled by {disabled_by}, which overrides {source}"
+        reason = f"{overridden}; {asyncio_loop.description}"
+        return Decision("event_loop", requested, "asyncio", source, reason), asyncio_loop.backend
     loaders = {
         "uvloop": lambda: _libuv_loader("uvloop", False, platform, disabled_by),
         "winloop": lambda: _libuv_loader("winloop", True, platform, disabled_by),

@@ -20,8 +20,8 @@ import pytest
 import flujo_tuning
 from flujo_tuning import perf
 from flujo_tuning.components import codec as codec_component
-from flujo_tuning.components import hasher as hasher_component
 
+from ..conftest import load_hasher
 from .conftest import Compare
 from .test_cache_keys import MEDIUM, SMALL
 
@@ -132,9 +132,8 @@ SIZES = {"32 B": 32, "1 KB": 1024, "64 KB": 64 * 1024, "16 MB": 16 * 1024 * 1024
 @pytest.mark.parametrize("size", list(SIZES))
 @pytest.mark.parametrize("name", ["sha256", "blake2b", "blake3", "xxh3_128"])
 def test_hasher(benchmark: Any, compare: Compare, name: str, size: str) -> None:
-    try:
-        hasher = hasher_component.LOADERS[name]().backend
-    except Exception:
+    hasher = load_hasher(name)
+    if hasher is None:
         pytest.skip(f"{name} not installed")
     data = os.urandom(SIZES[size])
     benchmark(hasher.digest, data)

@@ -182,7 +182,6 @@ def apply(
             else:
                 _loop_install.restore()
         STATE.current = tuning
-        STATE.perf_debug = settings.perf_debug
         old = set(previous.decisions) if previous is not None else set()
         log_decisions(d for d in tuning.decisions if d not in old)
         emit(
@@ -225,7 +224,6 @@ def reset() -> None:
     with STATE.lock:
         _loop_install.restore()
         STATE.current = None
-        STATE.perf_debug = None
 
 
 def run(main: Coroutine[Any, Any, T], *, debug: bool | None = None) -> T:

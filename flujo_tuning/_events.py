@@ -21,8 +21,12 @@ __all__ = ["LOGGER_NAME", "emit", "message_for"]
 
 LOGGER_NAME = "flujo_tuning"
 
+_LEVELS = {"debug": 10, "info": 20, "warning": 30, "error": 40}
+
 _structlog_proxy: Any = None
 _stdlib_logger: Any = None
+_stdlib_bound: Any = None
+_is_configured: Any = None
 
 
 def message_for(event: str, fields: Mapping[str, Any]) -> str:
@@ -54,32 +58,37 @@ def _structlog_logger() -> Any:
     return _structlog_proxy
 
 
-def _stdlib_bound_logger() -> Any:
-    # Our own processors, independent of any structlog configuration, bound once.
-    global _stdlib_logger  # noqa: PLW0603 - made once, holds no per-call state
-    if _stdlib_logger is None:
+def _stdlib_loggers() -> tuple[Any, Any]:
+    """The stdlib logger, and a structlog logger bound once with our own processors onto it."""
+    global _stdlib_logger, _stdlib_bound  # noqa: PLW0603 - made once, hold no per-call state
+    if _stdlib_bound is None:
         import logging
 
         import structlog
 
-        _stdlib_logger = structlog.wrap_logger(
-            logging.getLogger(LOGGER_NAME),
-            processors=[
-                structlog.stdlib.filter_by_level,
-                _to_readable_message,
-                structlog.stdlib.render_to_log_kwargs,
-            ],
+        _stdlib_logger = logging.getLogger(LOGGER_NAME)
+        _stdlib_bound = structlog.wrap_logger(
+            _stdlib_logger,
+            processors=[_to_readable_message, structlog.stdlib.render_to_log_kwargs],
             wrapper_class=structlog.stdlib.BoundLogger,
         ).bind()
-    return _stdlib_logger
+    return _stdlib_logger, _stdlib_bound
 
 
 def emit(event: str, level: str = "info", **fields: Any) -> None:
     """Emit one event; a failing logger or processor never propagates (a RuntimeWarning says so)."""
+    global _is_configured  # noqa: PLW0603 - a reference to structlog's function, looked up once
     try:
-        import structlog
+        if _is_configured is None:
+            import structlog
 
-        logger = _structlog_logger() if structlog.is_configured() else _stdlib_bound_logger()
+            _is_configured = structlog.is_configured
+        if _is_configured():
+            logger = _structlog_logger()
+        else:
+            stdlib, logger = _stdlib_loggers()
+            if not stdlib.isEnabledFor(_LEVELS[level]):
+                return  # the host's logging drops it: skip structlog entirely
         getattr(logger, level)(event, **fields)
     except Exception as exc:  # a broken log pipeline must not break process start-up
         # Even with warnings turned into errors, apply() must not fail because of logging.

@@ -20,8 +20,6 @@ class _State:
     lock: threading.RLock = field(default_factory=threading.RLock)
     #: The Tuning in force, or None before apply() / after reset().
     current: Tuning | None = None
-    #: perf_debug as last applied or resolved, for measure_time; None until known.
-    perf_debug: bool | None = None
     #: The event-loop policy in place before ours was installed; None when ours is not installed.
     saved_policy: asyncio.AbstractEventLoopPolicy | None = None
     fork_hook_registered: bool = False

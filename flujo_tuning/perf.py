@@ -1,8 +1,10 @@
-"""Timing helpers: nanosecond clocks and decorators that cost nothing when perf_debug is off.
+"""Timing helpers: nanosecond clocks, and decorators that cost nothing when perf_debug is off.
 
-The decorators decide when they are applied: with perf_debug off (as applied, or as resolved if
-apply() has not run yet) they return the function itself, unwrapped. Call apply() before importing
-the modules whose functions you decorate, or set ``FLUJO_PERF_DEBUG=1``.
+perf_debug is decided by apply(), like every other setting; decorating a function never reads
+configuration. A function decorated while a Tuning is in force with perf_debug off is returned
+as it is (no per-call cost). A function decorated before any apply() (say, at import of your
+module) gets a thin wrapper that asks the Tuning in force at each call whether to time it (0.15 to
+0.4 us per call when off on our machine; docs/decisions.md), and it follows every later apply().
 """
 
 from __future__ import annotations
@@ -30,12 +32,10 @@ def time_perf_ns_to_seconds(ns: int) -> float:
     return ns / 1_000_000_000
 
 
-def _perf_debug_enabled() -> bool:
-    if STATE.perf_debug is None:
-        from .settings import resolve
-
-        STATE.perf_debug = resolve().perf_debug
-    return STATE.perf_debug
+def _decided_off() -> bool:
+    """True when a Tuning is in force and says perf_debug is off: the function can stay bare."""
+    tuning = STATE.current
+    return tuning is not None and not tuning.settings.perf_debug
 
 
 def _log_timing(function: str, duration_ns: int) -> None:
@@ -45,14 +45,15 @@ def _log_timing(function: str, duration_ns: int) -> None:
 
 
 def measure_time(fn: Callable[P, R]) -> Callable[P, R]:
-    """Log a ``flujo_tuning.timing`` event per call when perf_debug is on; else return *fn* as is."""
-    if not _perf_debug_enabled():
+    """Log a ``flujo_tuning.timing`` event per call when perf_debug is on (see the module docstring)."""
+    if _decided_off():
         return fn
     name = fn.__qualname__
 
     @functools.wraps(fn)
     def timed(*args: P.args, **kwargs: P.kwargs) -> R:
-        if not STATE.perf_debug:
+        tuning = STATE.current  # inlined: this check is the whole cost when timing is off
+        if tuning is None or not tuning.settings.perf_debug:
             return fn(*args, **kwargs)
         start = time.perf_counter_ns()
         try:
@@ -65,13 +66,14 @@ def measure_time(fn: Callable[P, R]) -> Callable[P, R]:
 
 def measure_time_async(fn: Callable[P, Coroutine[Any, Any, R]]) -> Callable[P, Coroutine[Any, Any, R]]:
     """The coroutine-function version of :func:`measure_time`."""
-    if not _perf_debug_enabled():
+    if _decided_off():
         return fn
     name = fn.__qualname__
 
     @functools.wraps(fn)
     async def timed(*args: P.args, **kwargs: P.kwargs) -> R:
-        if not STATE.perf_debug:
+        tuning = STATE.current
+        if tuning is None or not tuning.settings.perf_debug:
             return await fn(*args, **kwargs)
         start = time.perf_counter_ns()
         try:

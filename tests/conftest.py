@@ -38,6 +38,20 @@ def write(path: Path, text: str) -> Path:
 
 
 @pytest.fixture(autouse=True)
+def _structlog_as_found() -> Iterator[None]:
+    """structlog's capture_logs() leaves structlog marked configured; put back what each test found."""
+    import structlog
+
+    was_configured = structlog.is_configured()
+    saved = structlog.get_config()
+    yield
+    if was_configured:
+        structlog.configure(**saved)
+    else:
+        structlog.reset_defaults()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_tuning() -> Iterator[None]:
     """No test sees another's apply(): the policy and current Tuning are reset around each test."""
     from flujo_tuning import reset

@@ -6,15 +6,12 @@ import asyncio
 import os
 import subprocess
 import sys
-import threading
 from collections.abc import Callable
 from typing import Any
 
 import pytest
-import structlog
 from structlog.testing import capture_logs
 
-import flujo_tuning
 from flujo_tuning import ConfigError, apply, current, reset, run
 from flujo_tuning.components import _registry
 
@@ -205,18 +202,6 @@ def test_python_314_installs_no_policy(monkeypatch: pytest.MonkeyPatch) -> None:
         assert run(_loop_type()) is uvloop.Loop
 
 
-def test_apply_inside_a_running_loop_keeps_that_loop() -> None:
-    async def main() -> tuple[str, type, type]:
-        before = type(asyncio.get_running_loop())
-        tuning = apply()
-        return tuning.decision("event_loop").reason, before, type(asyncio.get_running_loop())
-
-    reason, before, after = asyncio.run(main())
-    assert before is after is _stdlib_loop_type()
-    assert "the running loop (asyncio.unix_events._UnixSelectorEventLoop) is kept" in reason
-    assert "the choice applies to new loops" in reason
-
-
 def test_apply_keeps_the_loop_set_for_this_thread() -> None:
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
@@ -226,82 +211,6 @@ def test_apply_keeps_the_loop_set_for_this_thread() -> None:
     finally:
         asyncio.set_event_loop(None)
         loop.close()
-
-
-def test_apply_and_run_in_a_non_main_thread() -> None:
-    result: dict[str, Any] = {}
-
-    def worker() -> None:
-        result["tuning"] = apply()
-        result["loop"] = run(_loop_type())
-
-    thread = threading.Thread(target=worker)
-    thread.start()
-    thread.join()
-    tuning: flujo_tuning.Tuning = result["tuning"]
-    assert current() is tuning
-    expected = tuning.loop_factory()  # the same kind of loop the worker ran on
-    expected.close()
-    assert result["loop"] is type(expected)
-
-
-def test_eight_threads_end_with_one_tuning_and_one_set_of_events() -> None:
-    barrier = threading.Barrier(8)
-    results: list[flujo_tuning.Tuning] = []
-
-    def worker() -> None:
-        barrier.wait()
-        results.append(apply())
-
-    with capture_logs() as events:
-        threads = [threading.Thread(target=worker) for _ in range(8)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-    assert len(results) == 8
-    assert all(r is results[0] for r in results)
-    assert current() is results[0]
-    assert [e["event"] for e in events].count("flujo_tuning.decision") == len(COMPONENTS)
-    assert [e["event"] for e in events].count("flujo_tuning.applied") == 1
-
-
-@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
-def test_apply_again_in_a_forked_child_is_correct() -> None:
-    parent = apply()
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - runs in the child
-        try:
-            child = apply()
-            loop_type = run(_loop_type())
-            ok = child is parent and loop_type is type(parent.loop_factory())
-            os.write(write_end, b"ok" if ok else b"mismatch")
-        except BaseException as exc:
-            os.write(write_end, repr(exc).encode())
-        finally:
-            os._exit(0)
-    os.close(write_end)
-    _, status = os.waitpid(pid, 0)
-    message = os.read(read_end, 1000).decode()
-    os.close(read_end)
-    assert status == 0
-    assert message == "ok"
-
-
-def test_failing_log_processor_never_breaks_apply() -> None:
-    def broken(logger: Any, name: str, event: Any) -> Any:
-        raise RuntimeError("log sink down")
-
-    structlog.configure(processors=[broken])
-    try:
-        with pytest.warns(
-            RuntimeWarning, match=r"could not log 'flujo_tuning\.(decision|applied)'.*log sink down"
-        ):
-            tuning = apply()
-    finally:
-        structlog.reset_defaults()
-    assert current() is tuning
 
 
 def test_fingerprint_is_short_stable_and_sensitive() -> None:
@@ -322,24 +231,6 @@ def test_fingerprint_is_the_same_in_another_process() -> None:
         for _ in range(2)
     }
     assert outputs == {apply().fingerprint}
-
-
-def test_nest_asyncio_gets_the_stdlib_loop() -> None:
-    pytest.importorskip("nest_asyncio")
-    code = (
-        "import warnings; warnings.simplefilter('ignore', DeprecationWarning)\n"
-        "import nest_asyncio, asyncio; nest_asyncio.apply()\n"
-        "import flujo_tuning\n"
-        "d = flujo_tuning.apply().decision('event_loop')\n"
-        "async def inner(): return 1\n"
-        "async def outer(): return asyncio.run(inner())\n"
-        "print(d.choice, '|', d.reason, '|', asyncio.run(outer()))\n"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    choice, reason, nested = out.stdout.strip().splitlines()[-1].split(" | ")
-    assert choice == "asyncio"
-    assert "nest_asyncio is active and cannot patch uvloop loops" in reason
-    assert nested == "1"
 
 
 def test_run_applies_the_default_profile_when_nothing_was_applied() -> None:

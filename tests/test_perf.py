@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from pathlib import Path
 
 import pytest
 from structlog.testing import capture_logs
@@ -38,9 +39,27 @@ def test_decorators_return_the_function_itself_when_off() -> None:
     assert perf.measure_time_async(async_work) is async_work
 
 
-def test_decorators_follow_the_resolved_setting_before_apply(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_decorating_before_apply_reads_no_configuration_and_follows_later_applies(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A broken pyproject.toml: reading configuration here would raise.
+    (project / "pyproject.toml").write_text("[tool.flujo_tuning\n", encoding="utf-8")
     monkeypatch.setenv("FLUJO_PERF_DEBUG", "1")
-    assert perf.measure_time(work) is not work
+    timed = perf.measure_time(work)
+    timed_async = perf.measure_time_async(async_work)
+    with capture_logs() as events:
+        assert timed(1) == 2  # nothing applied: nothing timed
+    assert events == []
+    (project / "pyproject.toml").unlink()
+    apply()  # FLUJO_PERF_DEBUG=1 now takes effect, through apply()
+    with capture_logs() as events:
+        assert timed(1) == 2
+        assert asyncio.run(timed_async(1)) == 2
+    assert [e["function"] for e in events] == ["work", "async_work"]
+    apply(perf_debug=False)
+    with capture_logs() as events:
+        assert timed(1) == 2
+    assert events == []
 
 
 def test_measure_time_logs_one_timing_event_per_call_when_on() -> None:

@@ -12,5 +12,8 @@ def decide(enabled: bool, source: str) -> Decision:
     if enabled:
         reason = "measure_time and measure_time_async log one flujo_tuning.timing event per call"
     else:
-        reason = "measure_time and measure_time_async return functions unwrapped: no per-call cost"
+        reason = (
+            "measure_time and measure_time_async return functions decorated from now on unwrapped: "
+            "no per-call cost"
+        )
     return Decision("perf_debug", state, state, source, reason)

@@ -8,13 +8,11 @@ printed.
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-import structlog
 
 
 @dataclass
@@ -53,14 +51,6 @@ def compare() -> Compare:
             entry.baseline = name
 
     return record
-
-
-@pytest.fixture(autouse=True)
-def _quiet_structlog() -> Iterator[None]:
-    """apply() runs in many benchmarks; its decision events would bury the tables."""
-    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.ERROR))
-    yield
-    structlog.reset_defaults()
 
 
 def _format_time(seconds: float) -> str:

@@ -179,6 +179,15 @@ def test_measure_time_overhead(benchmark: Any, compare: Compare, perf_debug: boo
     compare(benchmark, "measure_time: 1,000 calls", f"decorated, perf_debug {label}")
 
 
+def test_measure_time_decorated_before_apply(benchmark: Any, compare: Compare) -> None:
+    flujo_tuning.reset()
+    measured = perf.measure_time(_work)  # no Tuning yet: a wrapper that asks at each call
+    flujo_tuning.apply(perf_debug=False)
+    assert measured is not _work
+    benchmark(_calls, measured)
+    compare(benchmark, "measure_time: 1,000 calls", "decorated before apply(), perf_debug off")
+
+
 # ---------------------------------------------------------------- scratch buffers
 
 

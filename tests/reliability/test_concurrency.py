@@ -43,6 +43,7 @@ def test_many_threads_end_with_one_tuning_and_one_set_of_events(
     assert len(results) == callers
     assert len({id(r) for r in results}) == 1
     assert current() is results[0]
+    assert [e["event"] for e in events].count("flujo_tuning.decision") == len(results[0].decisions)
     assert [e["event"] for e in events].count("flujo_tuning.applied") == 1
     maximum("concurrent apply() callers with one consistent result", callers)
 
@@ -78,8 +79,9 @@ def test_apply_inside_a_running_loop_never_claims_to_switch_it() -> None:
         return before, type(asyncio.get_running_loop()), tuning.decision("event_loop").reason
 
     before, after, reason = asyncio.run(main())
-    assert before is after
-    assert "is kept: the choice applies to new loops" in reason
+    assert before is after is asyncio.SelectorEventLoop
+    kind = f"{before.__module__}.{before.__qualname__}"
+    assert f"the running loop ({kind}) is kept: the choice applies to new loops" in reason
 
 
 def test_apply_in_a_non_main_thread_then_run_there() -> None:
@@ -97,9 +99,11 @@ def test_apply_in_a_non_main_thread_then_run_there() -> None:
     thread = threading.Thread(target=worker)
     thread.start()
     thread.join()
+    tuning: flujo_tuning.Tuning = seen["tuning"]
     assert seen["loop"].split(".")[0] == (
-        "uvloop" if seen["tuning"].decision("event_loop").choice == "uvloop" else "asyncio"
+        "uvloop" if tuning.decision("event_loop").choice == "uvloop" else "asyncio"
     )
+    assert current() is tuning  # the policy and Tuning are process-wide
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
@@ -110,12 +114,22 @@ def test_apply_again_after_fork_in_the_child() -> None:
     if pid == 0:  # pragma: no cover - child
         try:
             child = apply()
-            os.write(write_end, b"same" if child is parent else b"different")
+
+            async def loop_type() -> type:
+                return type(asyncio.get_running_loop())
+
+            expected = parent.loop_factory()
+            expected.close()
+            same_loop = flujo_tuning.run(loop_type()) is type(expected)
+            os.write(write_end, b"same" if child is parent and same_loop else b"different")
+        except BaseException as exc:
+            os.write(write_end, repr(exc).encode())
         finally:
             os._exit(0)
     os.close(write_end)
-    os.waitpid(pid, 0)
-    assert os.read(read_end, 100) == b"same"
+    _, status = os.waitpid(pid, 0)
+    assert os.read(read_end, 1000) == b"same"
+    assert status == 0
     os.close(read_end)
 
 
@@ -144,13 +158,16 @@ def test_apply_under_nest_asyncio() -> None:
         "import warnings; warnings.simplefilter('ignore', DeprecationWarning)\n"
         "import nest_asyncio, asyncio; nest_asyncio.apply()\n"
         "import flujo_tuning\n"
-        "t = flujo_tuning.apply()\n"
+        "d = flujo_tuning.apply().decision('event_loop')\n"
         "async def inner(): return type(asyncio.get_running_loop()).__module__\n"
         "async def outer(): return asyncio.run(inner())\n"
-        "print(t.decision('event_loop').choice, asyncio.run(outer()))\n"
+        "print(d.choice, '|', d.reason, '|', asyncio.run(outer()))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.split()[-2:] == ["asyncio", "asyncio.unix_events"]
+    choice, reason, nested_loop = out.stdout.strip().split(" | ")
+    assert choice == "asyncio"
+    assert "nest_asyncio is active and cannot patch uvloop loops" in reason
+    assert nested_loop == asyncio.SelectorEventLoop.__module__
 
 
 @pytest.mark.parametrize("seed", ["0", "1", "987654"])

@@ -16,13 +16,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import structlog
 from structlog.testing import capture_logs
 
 import flujo_tuning
 from flujo_tuning import ConfigError, apply, current
 
-from ..conftest import raising, replace_module, write
+from ..conftest import raising, replace_module, structlog_configured, write
 
 
 @dataclass
@@ -474,13 +473,15 @@ def _(env: Env) -> tuple[str, str]:
     def broken(logger: Any, name: str, event: Any) -> Any:
         raise RuntimeError("log sink down")
 
-    structlog.configure(processors=[broken])
-    try:
-        with pytest.warns(RuntimeWarning, match="log sink down"):
-            tuning = apply()
-    finally:
-        structlog.reset_defaults()
+    with (
+        structlog_configured(processors=[broken]),
+        pytest.warns(
+            RuntimeWarning, match=r"could not log 'flujo_tuning\.(decision|applied)'.*log sink down"
+        ) as caught,
+    ):
+        tuning = apply()
     assert current() is tuning
+    assert {Path(w.filename).name for w in caught} == {"test_faults.py"}  # the caller's line
     return "fallback", "apply() completed; a RuntimeWarning said the events could not be logged"
 
 

@@ -114,14 +114,7 @@ def _timed(tuning: Any, main: Coroutine[Any, Any, None]) -> float:
 
 
 def _worker(profile: str, steps: int, barrier: Any, results: Any) -> None:
-    import logging
-
-    import structlog
-
     import flujo_tuning
-
-    # This process is ours (a benchmark worker): its decisions were already shown by the parent.
-    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.ERROR))
 
     tuning = flujo_tuning.apply(profile)
     _mixed_steps_one_process(tuning, 50)  # warm-up, outside the timing

@@ -35,7 +35,7 @@ from flujo_tuning.keys import (
 )
 
 from .conftest import load_hasher
-from .golden.values import VALUES
+from .golden.values import SUBCLASS_TWINS, VALUES
 
 GOLDEN = json.loads((Path(__file__).parent / "golden" / "fk1_vectors.json").read_text())
 HASHERS = ["sha256", "blake2b", "blake3", "xxh3_128"]
@@ -584,3 +584,35 @@ def test_cache_keys_never_shrink_the_scratch_buffers_users_get() -> None:
     finally:
         tuning.buffers.release(buffer)
     assert len(tuning.buffers.acquire()) >= 64 * 1024
+
+
+@pytest.mark.parametrize("label", list(SUBCLASS_TWINS))
+def test_builtin_subclasses_encode_as_their_base_type(label: str) -> None:
+    value = dict(VALUES)[label]
+    twin = SUBCLASS_TWINS[label]
+
+    def types(obj: Any) -> list[type]:
+        inner = obj.values() if isinstance(obj, dict) else obj if isinstance(obj, list) else []
+        return [type(obj), *(type(item) for item in inner)]
+
+    assert types(value) != types(twin)  # the value really holds subclasses
+    assert reference_bytes(value) == reference_bytes(twin) == canonical_bytes(value)
+    assert cache_key(value) == cache_key(twin)
+
+
+@pytest.mark.parametrize(
+    ("cls", "encoder", "message"),
+    [
+        ("Money", repr, r"register_encoder\(\) needs a class, got 'Money'"),
+        (Money, "not callable", r"register_encoder\(\) needs a callable encoder, got 'not callable'"),
+        (dict, repr, "dict already has a canonical encoding; it cannot be replaced"),
+    ],
+)
+def test_register_encoder_checks_its_input(cls: Any, encoder: Any, message: str) -> None:
+    with pytest.raises(TypeError, match=message):
+        register_encoder(cls, encoder)
+
+
+def test_unregistering_an_unknown_type_is_a_key_error() -> None:
+    with pytest.raises(KeyError):
+        unregister_encoder(Money)

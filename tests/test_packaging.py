@@ -14,13 +14,31 @@ ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = sorted(p.name for p in (ROOT / "profiles").glob("*.toml"))
 
 
+def _tool_env() -> dict[str, str]:
+    """The environment for build and pip: their own warnings (an old pip's pkg_resources notice)
+    are not what these tests are about, so PYTHONWARNINGS=error is not passed on to them."""
+    return {k: v for k, v in os.environ.items() if k != "PYTHONWARNINGS"}
+
+
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("dist")
     subprocess.run(
-        [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(out), str(ROOT)],
+        [
+            sys.executable,
+            "-W",
+            "default",
+            "-m",
+            "build",
+            "--wheel",
+            "--no-isolation",
+            "--outdir",
+            str(out),
+            str(ROOT),
+        ],
         check=True,
         capture_output=True,
+        env=_tool_env(),
     )
     (built,) = out.glob("*.whl")
     return built
@@ -35,9 +53,22 @@ def test_wheel_contains_every_shipped_profile_and_py_typed(wheel: Path) -> None:
 def test_installed_wheel_resolves_its_shipped_profiles(wheel: Path, tmp_path: Path) -> None:
     target = tmp_path / "site"
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target), str(wheel)],
+        [
+            sys.executable,
+            "-W",
+            "default",
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--target",
+            str(target),
+            str(wheel),
+        ],
         check=True,
         capture_output=True,
+        env=_tool_env(),
     )
     code = (
         "import flujo_tuning, flujo_tuning.profiles as p;"

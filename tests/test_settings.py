@@ -122,12 +122,10 @@ def test_inline_profile_can_extend_a_shipped_profile(project: Path) -> None:
     assert settings.profile_chain == ("fast", "throughput", "default")
 
 
-def test_pyproject_found_in_a_parent_directory(project: Path) -> None:
+def test_pyproject_found_in_a_parent_directory(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     write(project / "pyproject.toml", '[tool.flujo_tuning]\ncodec = "json"\n')
     (project / "src" / "deep").mkdir(parents=True)
-    import os
-
-    os.chdir(project / "src" / "deep")
+    monkeypatch.chdir(project / "src" / "deep")
     assert resolve().codec == "json"
 
 

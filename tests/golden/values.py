@@ -50,6 +50,30 @@ class Loose(pydantic.BaseModel, extra="allow"):
     a: int
 
 
+class MyInt(int):
+    pass
+
+
+class MyStr(str):
+    __slots__ = ()
+
+
+class MyFloat(float):
+    pass
+
+
+class MyBytes(bytes):
+    pass
+
+
+class MyDict(dict[str, Any]):
+    pass
+
+
+class MyList(list[Any]):
+    pass
+
+
 def _float(bits: str) -> float:
     value: float = struct.unpack(">d", bytes.fromhex(bits))[0]
     return value
@@ -152,7 +176,22 @@ def _values() -> list[tuple[str, Any]]:
         ("step input", {"step": "summarise", "model": "gpt-x", "temperature": 0.2, "max_tokens": 256, "seed": 7}),
         ("chat", {"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]}),
     ]  # fmt: skip
+    # Subclasses of the builtin types are encoded as their base type (docs/cache-keys.md).
+    v += [
+        ("int subclass 5", MyInt(5)), ("int subclass 2**70", MyInt(2**70)), ("str subclass a", MyStr("a")),
+        ("float subclass 1.5", MyFloat(1.5)), ("bytes subclass a", MyBytes(b"a")),
+        ("dict subclass a", MyDict(a=1)), ("list subclass 1", MyList([1])),
+        ("dict of subclasses", {"n": MyInt(5), "s": MyStr("a"), "f": MyFloat(1.5)}),
+    ]  # fmt: skip
     return v
+
+
+#: Subclass label -> the plain value it must encode exactly like.
+SUBCLASS_TWINS: dict[str, Any] = {
+    "int subclass 5": 5, "int subclass 2**70": 2**70, "str subclass a": "a", "float subclass 1.5": 1.5,
+    "bytes subclass a": b"a", "dict subclass a": {"a": 1}, "list subclass 1": [1],
+    "dict of subclasses": {"n": 5, "s": "a", "f": 1.5},
+}  # fmt: skip
 
 
 VALUES: list[tuple[str, Any]] = _values()

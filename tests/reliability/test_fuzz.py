@@ -47,13 +47,36 @@ ENV_VALUES = st.text(
 )
 
 
+#: Every ConfigError names where the bad value was written: one of these appears in it.
+SOURCE_MARKS = ("environment variable FLUJO_", "argument", "pyproject", "profile", ".toml")
+PROVENANCE_FORMS = (
+    "argument",
+    "env FLUJO_",
+    "pyproject.toml [tool.flujo_tuning]",
+    "profile '",
+    "shipped profile '",
+)
+
+
 def _outcome(**kwargs: Any) -> str:
+    """Resolve; check the content of what came back (an error naming its source, or settings
+    whose provenance is complete and which round-trip through resolve())."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConfigWarning)
         try:
-            resolve(**kwargs)
-        except ConfigError:
+            settings = resolve(**kwargs)
+        except ConfigError as exc:
+            message = str(exc)
+            assert message.strip(), "an empty ConfigError"
+            assert any(mark in message for mark in SOURCE_MARKS), message
             return "error"
+        assert set(settings.provenance) == set(SETTING_NAMES)
+        for label in settings.provenance.values():
+            assert label == "default" or label.startswith(PROVENANCE_FORMS), label
+        # Arguments outrank every other source, so passing the values back gives them back, except
+        # where disable_uvloop overrides a profile's uvloop: as arguments that is a contradiction.
+        if not (settings.disable_uvloop and settings.event_loop in ("uvloop", "winloop")):
+            assert resolve(**settings.values()).values() == settings.values()
     return "resolved"
 
 

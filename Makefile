@@ -20,8 +20,13 @@ demo: $(STAMP)
 	$(BIN)/python -m flujo_tuning._demo $(PROFILE)
 
 # Every warning is an error, in the test process and in the subprocesses the tests start.
+# Coverage is measured in every Python process the tests start (patch = subprocess), combined,
+# reported, and held at the fail_under of pyproject.toml.
 test: $(STAMP)
-	PYTHONWARNINGS=error $(BIN)/python -W error -m pytest
+	rm -f .coverage .coverage.*
+	PYTHONWARNINGS=error $(BIN)/python -W error -m coverage run -m pytest
+	$(BIN)/python -m coverage combine --quiet
+	$(BIN)/python -m coverage report
 
 lint: $(STAMP)
 	$(BIN)/python -m ruff check flujo_tuning tests
@@ -45,4 +50,4 @@ bench: $(STAMP)
 	$(BIN)/python -m pytest tests/benchmarks --benchmark-only --benchmark-enable
 
 clean:
-	rm -rf $(VENV) .ci-venvs build dist .pytest_cache .mypy_cache .ruff_cache .benchmarks
+	rm -rf $(VENV) .ci-venvs build dist .pytest_cache .mypy_cache .ruff_cache .benchmarks .coverage .coverage.*

@@ -83,7 +83,7 @@ def _loop_factory(
 
     def tuned_loop() -> asyncio.AbstractEventLoop:
         loop = new_loop()
-        if factory is not None:
+        if factory is not None:  # pragma: no-cover-before-312
             loop.set_task_factory(factory)
         if debug:
             loop.set_debug(True)
@@ -240,7 +240,9 @@ def run(main: Coroutine[Any, Any, T], *, debug: bool | None = None) -> T:
     return _run_py310(main, tuning.loop_factory, debug)  # pragma: no cover - Python 3.10 only
 
 
-def _run_py310(main: Coroutine[Any, Any, T], loop_factory: LoopFactory, debug: bool | None) -> T:
+def _run_py310(
+    main: Coroutine[Any, Any, T], loop_factory: LoopFactory, debug: bool | None
+) -> T:  # pragma: no-cover-from-311
     """asyncio.run() of Python 3.10, with the loop made by *loop_factory*."""
     from asyncio.runners import _cancel_all_tasks  # type: ignore[attr-defined]
 

@@ -102,6 +102,27 @@ def test_eager_falls_back_when_every_factory_fails_the_probe(monkeypatch: pytest
     assert "TypeError: simulated" in decision.reason
 
 
+@pytest.mark.skipif(not EAGER_SUPPORTED, reason="eager tasks need Python 3.12")
+@pytest.mark.parametrize(("eager_start", "started"), [(None, True), (True, True), (False, False)])
+def test_the_eager_adapter_honours_the_eager_start_keyword(eager_start: bool | None, started: bool) -> None:
+    seen: list[bool] = []
+
+    async def child() -> None:
+        seen.append(True)
+
+    async def main() -> bool:
+        loop = asyncio.get_running_loop()
+        extra = {} if eager_start is None else {"eager_start": eager_start}
+        task = task_factory.eager_task_factory_adapter(loop, child(), name="probe", **extra)
+        began = bool(seen)
+        await task
+        assert task.get_name() == "probe"
+        return began
+
+    assert asyncio.run(main()) is started
+    assert task_factory.probe(asyncio.SelectorEventLoop, task_factory.eager_task_factory_adapter) is None
+
+
 def test_probe_reports_the_error_of_a_broken_factory() -> None:
     def broken(loop: Any, coro: Any, **kwargs: Any) -> Any:
         raise TypeError("unexpected keyword argument 'eager_start'")

@@ -21,7 +21,7 @@ __all__ = ["TaskFactory", "decide", "eager_task_factory_adapter"]
 TaskFactory = Callable[..., "asyncio.Future[Any]"]
 
 
-def eager_task_factory_adapter(
+def eager_task_factory_adapter(  # pragma: no-cover-before-312
     loop: asyncio.AbstractEventLoop,
     coro: Coroutine[Any, Any, Any],
     *,
@@ -34,7 +34,9 @@ def eager_task_factory_adapter(
     return asyncio.Task(coro, loop=loop, name=name, context=context, eager_start=start)  # type: ignore[call-arg,unused-ignore]
 
 
-def _run_probe(new_loop: Callable[[], asyncio.AbstractEventLoop], factory: TaskFactory) -> str | None:
+def _run_probe(  # pragma: no-cover-before-312
+    new_loop: Callable[[], asyncio.AbstractEventLoop], factory: TaskFactory
+) -> str | None:
     """Return None if *factory* runs eager tasks on loops from *new_loop*, else why not."""
     started: list[bool] = []
 
@@ -60,7 +62,9 @@ def _run_probe(new_loop: Callable[[], asyncio.AbstractEventLoop], factory: TaskF
     return None if eager else "tasks did not start eagerly"
 
 
-def probe(new_loop: Callable[[], asyncio.AbstractEventLoop], factory: TaskFactory) -> str | None:
+def probe(  # pragma: no-cover-before-312
+    new_loop: Callable[[], asyncio.AbstractEventLoop], factory: TaskFactory
+) -> str | None:
     """Run the probe, on a helper thread when this thread already runs a loop."""
     try:
         asyncio.get_running_loop()
@@ -76,6 +80,13 @@ def probe(new_loop: Callable[[], asyncio.AbstractEventLoop], factory: TaskFactor
 def _load_eager(loop: LoopBackend, platform: Platform) -> Candidate[TaskFactory | None]:
     if platform.python < (3, 12):
         raise Unavailable(f"eager task factory needs Python 3.12 (running {platform.python_text})")
+    return _probed_eager(loop, platform)  # pragma: no-cover-before-312
+
+
+def _probed_eager(  # pragma: no-cover-before-312
+    loop: LoopBackend, platform: Platform
+) -> Candidate[TaskFactory | None]:
+    """asyncio's eager factory if it passes the probe on *loop*, else our adapter if that does."""
     stdlib: TaskFactory = asyncio.eager_task_factory  # type: ignore[attr-defined,unused-ignore]
     problem = probe(loop.new_loop, stdlib)
     if problem is None:

@@ -14,6 +14,7 @@ from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+GOLDEN = ROOT / "tests" / "golden" / "fk1_vectors.json"
 
 _IDENTITY_PROBE = """
 import json, sys
@@ -95,7 +96,7 @@ def render(ledger: dict[str, object], identity: list[dict[str, object]]) -> str:
         "",
         "## Byte identity of the canonical encoding across Pythons",
         "",
-        "The 208 golden values encoded by the reference implementation in each interpreter found (this",
+        f"The {len(json.loads(GOLDEN.read_text()))} golden values encoded by the reference implementation in each interpreter found (this",
         "one and those of `.ci-venvs/`, made by `.ci/run`), compared with `tests/golden/fk1_vectors.json`;",
         "and where the msgspec fast path applies, compared with the reference.",
         "",

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from . import perf
-    from ._apply import Tuning, apply, cache_key, current, preview, reset, run
+    from ._apply import Tuning, apply, cache_key, current, preview, reset, run, verify, worker_init
     from .components.buffers import ScratchBuffers
     from .components.codec import Codec
     from .components.hasher import Hasher
@@ -40,6 +40,8 @@ __all__ = [
     "resolve",
     "run",
     "unregister_encoder",
+    "verify",
+    "worker_init",
 ]
 
 __version__ = "0.1.0"
@@ -53,6 +55,8 @@ _LAZY = {
     "ScratchBuffers": "flujo_tuning.components.buffers",
     "preview": "flujo_tuning._apply",
     "unregister_encoder": "flujo_tuning.keys",
+    "verify": "flujo_tuning._apply",
+    "worker_init": "flujo_tuning._apply",
     "ResolvedSettings": "flujo_tuning.settings",
     "Tuning": "flujo_tuning._apply",
     "apply": "flujo_tuning._apply",

@@ -12,7 +12,7 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from . import _loop_install
+from . import _loop_install, _running
 from ._events import emit
 from ._state import STATE, register_fork_hook
 from .components import buffers, codec, event_loop, hasher, perf_debug, task_factory
@@ -24,7 +24,7 @@ from .decisions import APPLIED_EVENT, Component, Decision, log_decisions
 from .keys import KeyMaker
 from .settings import ResolvedSettings, resolve
 
-__all__ = ["Tuning", "apply", "cache_key", "current", "preview", "reset", "run"]
+__all__ = ["Tuning", "apply", "cache_key", "current", "preview", "reset", "run", "verify", "worker_init"]
 
 T = TypeVar("T")
 LoopFactory = Callable[[], asyncio.AbstractEventLoop]
@@ -47,6 +47,9 @@ class Tuning:
     _key_maker: KeyMaker = field(repr=False)
     #: Private: whether apply() installs our loop policy for plain asyncio.run().
     _installs_policy: bool = field(default=False, repr=False)
+    #: Private: the class of the decided loops and the decided task factory, for verify().
+    _loop_class: type = field(default=asyncio.AbstractEventLoop, repr=False)
+    _task_factory: Any = field(default=None, repr=False)
 
     def cache_key(self, obj: Any) -> str:
         """``fk1:<hasher>:<hex>``: the same for the same value on every machine and install."""
@@ -61,6 +64,11 @@ class Tuning:
     def choices(self) -> dict[str, str]:
         """Component -> what is in force, e.g. ``{"event_loop": "uvloop", ...}``."""
         return {d.component: d.choice for d in self.decisions}
+
+    def environ(self) -> dict[str, str]:
+        """The ``FLUJO_*`` variables that make resolve() in another process return these settings,
+        whatever its working directory or pyproject.toml: hand them to worker processes."""
+        return self.settings.environ()
 
     def decision(self, component: Component) -> Decision:
         """The decision for *component*; KeyError naming the components for an unknown one."""
@@ -125,10 +133,10 @@ def _build(settings: ResolvedSettings, platform: Platform) -> Tuning:
     notes = [install_note]
     if settings.asyncio_debug:
         notes.append("new loops run in asyncio debug mode")
-    running = _loop_install.running_loop_note()
-    if running:
-        notes.append(running)
     loop_decision = dataclasses.replace(loop_decision, reason="; ".join([loop_decision.reason, *notes]))
+    loop_decision, factory_decision = _against_running_loop(
+        loop_decision, factory_decision, loop, factory, settings.asyncio_debug
+    )
 
     decisions = (
         loop_decision,
@@ -157,7 +165,49 @@ def _build(settings: ResolvedSettings, platform: Platform) -> Tuning:
         # (same bytes, slower).
         _key_maker=KeyMaker(chosen_hasher, pool.size, accelerated=chosen_codec.name != "json"),
         _installs_policy=installs,
+        _loop_class=loop.loop_class,
+        _task_factory=factory,
     )
+
+
+def _against_running_loop(
+    loop_decision: Decision,
+    factory_decision: Decision,
+    loop: event_loop.LoopBackend,
+    factory: task_factory.TaskFactory | None,
+    debug: bool,
+) -> tuple[Decision, Decision]:
+    """apply() inside a running loop keeps that loop: say whether it matches, and if not, how to fix it."""
+    running = _running.running_loop()
+    if running is None:
+        return loop_decision, factory_decision
+    kind = _running.qualified_name(type(running))
+    found = _running.differences(
+        running,
+        loop_class=loop.loop_class,
+        loop_choice=loop_decision.choice,
+        task_factory=factory,
+        factory_choice=factory_decision.choice,
+        debug=debug,
+    )
+    if not found:
+        note = f"the running loop ({kind}) is kept and matches the choice"
+        return dataclasses.replace(loop_decision, reason=f"{loop_decision.reason}; {note}"), factory_decision
+    fix = _running.host_fix()
+
+    def not_in_effect(decision: Decision, texts: list[str]) -> Decision:
+        note = (
+            f"the running loop ({kind}) is kept and differs ({'; '.join(texts)}): "
+            f"the choice applies to new loops only; {fix}"
+        )
+        return dataclasses.replace(decision, reason=f"{decision.reason}; {note}", in_effect=False)
+
+    loop_found = [text for component, text in found.items() if component != "task_factory"]
+    if loop_found:
+        loop_decision = not_in_effect(loop_decision, loop_found)
+    if "task_factory" in found:
+        factory_decision = not_in_effect(factory_decision, [found["task_factory"]])
+    return loop_decision, factory_decision
 
 
 def apply(
@@ -212,6 +262,27 @@ def preview(
 def preview_settings(settings: ResolvedSettings) -> Tuning:
     """:func:`preview` for settings already resolved."""
     return _build(settings, Platform.current())
+
+
+def verify() -> list[str]:
+    """What differs, right now in this thread, between the current Tuning and what runs.
+
+    Compares the running loop's class, task factory and debug mode with the decisions (or, with
+    no loop running here, whether plain asyncio.run() would still make the decided loop). Empty
+    when they match; cheap enough for a health check.
+    """
+    return _running.verify(STATE.current)
+
+
+def worker_init(environ: dict[str, str] | None = None) -> None:
+    """Apply the parent's tuning in a worker process: an initializer for process pools.
+
+    ``ProcessPoolExecutor(initializer=flujo_tuning.worker_init, initargs=(tuning.environ(),))``;
+    with no *environ*, the worker resolves from its own environment and project.
+    """
+    if environ:
+        os.environ.update(environ)
+    apply()
 
 
 def current() -> Tuning | None:

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from ._state import STATE
 from .components._registry import Platform
 
-__all__ = ["install", "plan", "restore", "rollback_on_error", "running_loop_note"]
+__all__ = ["install", "plan", "restore", "rollback_on_error"]
 
 LoopFactory = Callable[[], asyncio.AbstractEventLoop]
 
@@ -66,15 +66,6 @@ def restore() -> None:
     if STATE.saved_policy is not None:
         asyncio.set_event_loop_policy(STATE.saved_policy)
         STATE.saved_policy = None
-
-
-def running_loop_note() -> str | None:
-    try:
-        loop = asyncio.get_running_loop()
-    except RuntimeError:
-        return None
-    kind = f"{type(loop).__module__}.{type(loop).__qualname__}"
-    return f"the running loop ({kind}) is kept: the choice applies to new loops"
 
 
 @contextlib.contextmanager

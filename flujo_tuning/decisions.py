@@ -31,6 +31,9 @@ class Decision:
     reason: str
     #: True when the choice differs from an explicit request (the request could not be honoured).
     fallback: bool = False
+    #: False when apply() ran inside a running loop that differs from the choice: that loop is kept
+    #: (a running loop is never swapped), so the choice applies to new loops only.
+    in_effect: bool = True
 
     def as_event(self) -> dict[str, Any]:
         return asdict(self)
@@ -38,4 +41,5 @@ class Decision:
 
 def log_decisions(decisions: Iterable[Decision]) -> None:
     for decision in decisions:
-        emit(DECISION_EVENT, "warning" if decision.fallback else "info", **decision.as_event())
+        level = "warning" if decision.fallback or not decision.in_effect else "info"
+        emit(DECISION_EVENT, level, **decision.as_event())

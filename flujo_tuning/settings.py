@@ -90,6 +90,7 @@ class ResolvedSettings(BaseSettings):
 
     _provenance: Mapping[str, str] = PrivateAttr(default_factory=dict)
     _profile_chain: tuple[str, ...] = PrivateAttr(default=())
+    _pyproject: Path | None = PrivateAttr(default=None)
 
     @field_validator("*", mode="before")
     @classmethod
@@ -132,6 +133,28 @@ class ResolvedSettings(BaseSettings):
     def values(self) -> dict[str, Any]:
         """The settings as plain values (``buffer_size`` as an int), e.g. to pass back to resolve()."""
         return {name: getattr(self, name) for name in type(self).model_fields}
+
+    @property
+    def pyproject(self) -> Path | None:
+        """The pyproject.toml these settings were read from, or None."""
+        return self._pyproject
+
+    def environ(self) -> dict[str, str]:
+        """``FLUJO_*`` variables with which resolve() in another process returns these values.
+
+        Every setting is given explicitly, so the other process's working directory and
+        pyproject.toml do not matter; ``FLUJO_PYPROJECT`` names this pyproject.toml (an absolute
+        path) so that a profile defined there can still be found by name.
+        """
+        env = {}
+        for name, value in self.values().items():
+            if name == "event_loop" and self.disable_uvloop and value in ("uvloop", "winloop"):
+                continue  # as a variable it would contradict disable_uvloop; the profile says it
+            text = str(value).lower() if isinstance(value, bool) else str(value)
+            env[f"FLUJO_{name.upper()}"] = text
+        if self._pyproject is not None:
+            env["FLUJO_PYPROJECT"] = str(self._pyproject)
+        return env
 
 
 _PLAN: ContextVar[tuple[PydanticBaseSettingsSource, ...] | None] = ContextVar(
@@ -288,6 +311,7 @@ def resolve_labelled(
     _report_near_misses([*project.near_misses, *_env_near_misses(env)], settings.strict)
     settings._provenance = MappingProxyType(provenance(sources, SETTING_NAMES))
     settings._profile_chain = tuple(p.name for p in chain)
+    settings._pyproject = project.path
     return settings
 
 

@@ -25,6 +25,8 @@ class LoopBackend:
     new_loop: Callable[[], asyncio.AbstractEventLoop]
     #: The backend's version, e.g. ``"0.21.0"`` (``"stdlib"`` for asyncio); part of the fingerprint.
     version: str = "stdlib"
+    #: The class of the loops it makes, to recognise them where they run (verify()).
+    loop_class: type = asyncio.AbstractEventLoop
 
 
 def nest_asyncio_active() -> bool:
@@ -32,10 +34,10 @@ def nest_asyncio_active() -> bool:
     return bool(getattr(asyncio, "_nest_patched", False))
 
 
-def stdlib_loop_class() -> Callable[[], asyncio.AbstractEventLoop]:
+def stdlib_loop_class() -> type[asyncio.AbstractEventLoop]:
     """The loop class asyncio's default policy would use, without going through any policy."""
     if sys.platform == "win32":  # pragma: no cover - Windows only
-        return asyncio.ProactorEventLoop  # type: ignore[attr-defined,no-any-return]
+        return asyncio.ProactorEventLoop  # type: ignore[attr-defined,no-any-return,unused-ignore]
     return asyncio.SelectorEventLoop
 
 
@@ -53,15 +55,18 @@ def _libuv_loader(
         raise Unavailable(f"nest_asyncio is active and cannot patch {name} loops")
     module = import_backend(name)
     try:
-        module.new_event_loop().close()
+        probe = module.new_event_loop()
+        probe.close()
     except Exception as exc:
         raise Unavailable(f"{name} failed to create a loop ({type(exc).__name__}: {exc})") from exc
     version = module_version(module)
-    return Candidate(name, LoopBackend(name, module.new_event_loop, version), f"{name} {version}")
+    backend = LoopBackend(name, module.new_event_loop, version, type(probe))
+    return Candidate(name, backend, f"{name} {version}")
 
 
 def _load_asyncio() -> Candidate[LoopBackend]:
-    return Candidate("asyncio", LoopBackend("asyncio", stdlib_loop_class()), "stdlib asyncio")
+    loop_class = stdlib_loop_class()
+    return Candidate("asyncio", LoopBackend("asyncio", loop_class, "stdlib", loop_class), "stdlib asyncio")
 
 
 def decide(

@@ -72,16 +72,34 @@ def test_threads_applying_different_profiles_end_consistent() -> None:
         loop.close()
 
 
-def test_apply_inside_a_running_loop_never_claims_to_switch_it() -> None:
-    async def main() -> tuple[type, type, str]:
+def test_apply_inside_a_different_running_loop_says_the_choice_is_not_in_effect_there() -> None:
+    async def main() -> tuple[type, type, flujo_tuning.Tuning, list[str]]:
         before = type(asyncio.get_running_loop())
-        tuning = apply("default")
-        return before, type(asyncio.get_running_loop()), tuning.decision("event_loop").reason
+        tuning = apply("default", event_loop="asyncio", asyncio_debug=True)  # differs: debug mode
+        return before, type(asyncio.get_running_loop()), tuning, flujo_tuning.verify()
 
-    before, after, reason = asyncio.run(main())
+    with capture_logs() as events:
+        before, after, tuning, differences = asyncio.run(main())
     assert before is after is asyncio.SelectorEventLoop
+    decision = tuning.decision("event_loop")
+    assert decision.in_effect is False
     kind = f"{before.__module__}.{before.__qualname__}"
-    assert f"the running loop ({kind}) is kept: the choice applies to new loops" in reason
+    assert f"the running loop ({kind}) is kept and differs (decided on but the running loop's debug mode" in (
+        decision.reason
+    )
+    assert "the choice applies to new loops only; call apply() before the loop starts" in decision.reason
+    logged = next(e for e in events if e.get("component") == "event_loop")
+    assert (logged["log_level"], logged["in_effect"]) == ("warning", False)
+    assert differences == ["asyncio_debug: decided on but the running loop's debug mode is off"]
+
+
+def test_apply_inside_a_matching_running_loop_says_so() -> None:
+    async def main() -> flujo_tuning.Tuning:
+        return apply("stdlib")
+
+    decision = asyncio.run(main()).decision("event_loop")
+    assert decision.in_effect is True
+    assert decision.reason.endswith("is kept and matches the choice")
 
 
 def test_apply_in_a_non_main_thread_then_run_there() -> None:

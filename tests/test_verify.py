@@ -1,0 +1,83 @@
+"""verify(): what differs, right now in this thread, between the current Tuning and what runs."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+import pytest
+
+import flujo_tuning
+from flujo_tuning import apply, verify
+
+EAGER = sys.version_info >= (3, 12)
+
+
+async def _verify() -> list[str]:
+    return verify()
+
+
+def _on_a_plain_loop(main: object) -> list[str]:
+    """Run on a stock asyncio loop made here, not through any policy or Tuning."""
+    loop = asyncio.SelectorEventLoop()
+    try:
+        result: list[str] = loop.run_until_complete(main)  # type: ignore[arg-type]
+        return result
+    finally:
+        loop.close()
+
+
+def test_nothing_applied_is_reported() -> None:
+    assert verify() == ["no Tuning is in force in this process: apply() has not run"]
+
+
+@pytest.mark.parametrize("profile", ["stdlib", "default", "throughput", "debug"])
+def test_a_loop_made_by_the_tuning_matches(profile: str) -> None:
+    apply(profile)
+    assert flujo_tuning.run(_verify()) == []
+    assert verify() == []  # no loop here: the installed policy still makes the decided loop
+
+
+def test_plain_asyncio_run_gets_the_decided_loop_through_the_policy() -> None:
+    if sys.version_info >= (3, 14):
+        pytest.skip("no policy on 3.14+")
+    apply("throughput")
+    assert asyncio.run(_verify()) == []
+
+
+def test_a_stock_loop_under_a_uvloop_decision_differs() -> None:
+    tuning = apply("default")
+    if tuning.decision("event_loop").choice != "uvloop":
+        pytest.skip("uvloop is not available here")
+    (difference,) = [d for d in _on_a_plain_loop(_verify()) if d.startswith("event_loop")]
+    assert difference == (
+        "event_loop: decided uvloop (uvloop.Loop) but the running loop is "
+        f"{asyncio.SelectorEventLoop.__module__}.{asyncio.SelectorEventLoop.__qualname__}"
+    )
+
+
+@pytest.mark.skipif(not EAGER, reason="eager tasks need Python 3.12")
+def test_a_missing_eager_task_factory_is_reported() -> None:
+    apply("throughput", event_loop="asyncio")
+    differences = _on_a_plain_loop(_verify())
+    (difference,) = differences
+    assert difference.startswith("task_factory: decided eager (")
+    assert difference.endswith("but the running loop's task factory is asyncio's default (None)")
+
+
+def test_debug_mode_is_compared() -> None:
+    apply("stdlib", asyncio_debug=True)
+    assert _on_a_plain_loop(_verify()) == [
+        "asyncio_debug: decided on but the running loop's debug mode is off"
+    ]
+    assert flujo_tuning.run(_verify()) == []
+
+
+def test_a_replaced_policy_is_reported_when_no_loop_runs() -> None:
+    if sys.version_info >= (3, 14):
+        pytest.skip("no policy on 3.14+")
+    apply("default", event_loop="asyncio", asyncio_debug=True)  # installs a policy
+    asyncio.set_event_loop_policy(None)  # someone else resets it
+    (difference,) = verify()
+    assert difference.startswith("event_loop: the loop policy apply() installed was replaced by ")
+    assert difference.endswith("plain asyncio.run() will not make the decided loop")

@@ -50,6 +50,8 @@ class Tuning:
     #: Private: the class of the decided loops and the decided task factory, for verify().
     _loop_class: type = field(default=asyncio.AbstractEventLoop, repr=False)
     _task_factory: Any = field(default=None, repr=False)
+    #: Private: what the fingerprint hashes besides settings and decisions (Python, backends).
+    _facts: dict[str, str] = field(default_factory=dict, repr=False)
 
     def cache_key(self, obj: Any) -> str:
         """``fk1:<hasher>:<hex>``: the same for the same value on every machine and install."""
@@ -167,6 +169,7 @@ def _build(settings: ResolvedSettings, platform: Platform) -> Tuning:
         _installs_policy=installs,
         _loop_class=loop.loop_class,
         _task_factory=factory,
+        _facts=facts,
     )
 
 

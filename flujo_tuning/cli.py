@@ -36,6 +36,7 @@ examples:
   flujo-tuning profiles                     every selectable profile and where it is defined
   flujo-tuning check --strict               validate the profiles this project selects or defines (CI)
   flujo-tuning diff default throughput      only what differs between two profiles
+  flujo-tuning fingerprint --json           compare machines of a fleet before a deploy
   flujo-tuning bench --quick --markdown     the three scenarios per profile, as a Markdown table
 
 exit codes: 0 success, 1 configuration error, 2 usage error
@@ -227,6 +228,23 @@ def _choice(decision: Any) -> str:
     )
 
 
+def cmd_fingerprint(args: argparse.Namespace) -> int:
+    """The fingerprint apply() would give this process, for comparing machines in a deploy script."""
+    settings, tuning = _preview(args.profile)
+    if not args.json:
+        print(tuning.fingerprint)
+        return 0
+    document = {
+        "fingerprint": tuning.fingerprint,
+        "profile": settings.profile,
+        "settings": settings.values(),
+        "choices": tuning.choices,
+        "facts": tuning._facts,
+    }
+    print(json.dumps(document, indent=2, default=str))
+    return 0
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from .bench import main as bench_main
 
@@ -301,6 +319,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     bench.set_defaults(run=cmd_bench)
 
+    fingerprint = command(
+        "fingerprint",
+        "the fingerprint apply() would give this process (equal fingerprints, equal tuning)",
+        "flujo-tuning fingerprint --json",
+    )
+    fingerprint.add_argument("--profile", help="profile to resolve instead of the one this project selects")
+    fingerprint.add_argument(
+        "--json", action="store_true", help="with the settings, choices, Python and backend versions"
+    )
+    fingerprint.set_defaults(run=cmd_fingerprint)
+
     diff = command(
         "diff", "the settings and decisions where two profiles differ", "flujo-tuning diff default throughput"
     )
@@ -317,6 +346,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except BrokenPipeError:  # `flujo-tuning explain | head`: the reader left; so do we, quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141  # as if killed by SIGPIPE, like other command-line tools
     return code
 
 

@@ -236,3 +236,41 @@ def test_bench_quick_markdown(project: Path) -> None:
     assert run.stdout.startswith("| Scenario")
     assert "(vs stdlib, range)" in run.stdout
     assert "±" in run.stdout
+
+
+def test_fingerprint_is_what_apply_gives_a_process_here(tuned_project: Path) -> None:
+    plain = flujo("fingerprint", cwd=tuned_project, env={"FLUJO_CODEC": "json"})
+    assert plain.returncode == 0, plain.stderr
+    code = "import flujo_tuning; print(flujo_tuning.apply().fingerprint)"
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("FLUJO_")}
+    applied = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=tuned_project,
+        env={**clean, "FLUJO_CODEC": "json"},
+        check=True,
+    )
+    assert plain.stdout == applied.stdout
+    document = json.loads(flujo("fingerprint", "--json", cwd=tuned_project).stdout)
+    assert set(document) == {"fingerprint", "profile", "settings", "choices", "facts"}
+    assert document["profile"] == "fast"
+    assert set(document["facts"]) == {"python", "system", "loop", "codec", "hasher"}
+    assert document["fingerprint"] != plain.stdout.strip()  # another codec, another fingerprint
+
+
+def test_a_closed_pipe_ends_the_command_quietly(project: Path) -> None:
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before the command writes a byte: `| head -0`
+    try:
+        run = subprocess.run(
+            [str(SCRIPT), "profiles", "--json"],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=project,
+        )
+    finally:
+        os.close(write_end)
+    assert run.returncode == 141
+    assert run.stderr == ""

@@ -122,7 +122,7 @@ def test_the_api_page_lists_every_public_attribute_of_tuning() -> None:
     public = {name for name in public if not name.startswith("_")}
     assert public == {
         "settings", "profile", "decisions", "choices", "decision", "codec", "hasher",
-        "loop_factory", "buffers", "fingerprint", "cache_key",
+        "loop_factory", "buffers", "fingerprint", "cache_key", "environ",
     }  # fmt: skip
     for name in public:
         assert f"`tuning.{name}" in API, name

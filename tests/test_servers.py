@@ -1,0 +1,266 @@
+"""Real uvicorn and gunicorn on 127.0.0.1: handlers run on the decided loop, and say so.
+
+Each test starts the server in a subprocess on a free port, makes a bounded number of requests to
+an endpoint that reports the running loop, its task factory, verify() and the fingerprint, then
+stops the server.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .conftest import write
+
+pytest.importorskip("uvicorn")
+
+LOOP = "flujo_tuning.integrations.uvicorn:loop_factory"
+STDLIB_LOOP = "asyncio.unix_events._UnixSelectorEventLoop"
+EAGER = sys.version_info >= (3, 12)
+
+ASGI_APP = """
+import asyncio
+import json
+import os
+
+import flujo_tuning
+
+{at_import}
+
+
+async def app(scope, receive, send):
+    if scope["type"] == "lifespan":
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                {at_startup}
+                await send({{"type": "lifespan.startup.complete"}})
+            elif message["type"] == "lifespan.shutdown":
+                await send({{"type": "lifespan.shutdown.complete"}})
+                return
+    loop = asyncio.get_running_loop()
+    tuning = flujo_tuning.current()
+    factory = loop.get_task_factory()
+    report = {{
+        "pid": os.getpid(),
+        "loop": f"{{type(loop).__module__}}.{{type(loop).__qualname__}}",
+        "task_factory": None if factory is None else getattr(factory, "__qualname__", repr(factory)),
+        "verify": flujo_tuning.verify(),
+        "fingerprint": tuning and tuning.fingerprint,
+        "choices": tuning and tuning.choices,
+        "in_effect": tuning and [d.in_effect for d in tuning.decisions],
+        "reason": tuning and tuning.decision("event_loop").reason,
+    }}
+    body = json.dumps(report).encode()
+    headers = [(b"content-type", b"application/json")]
+    await send({{"type": "http.response.start", "status": 200, "headers": headers}})
+    await send({{"type": "http.response.body", "body": body}})
+"""
+
+#: Decision events at info, with the process id, on stderr: every worker's own decisions show.
+LOG_CONFIG = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(process)d %(levelname)s %(name)s %(message)s"}},
+    "handlers": {
+        "stderr": {"class": "logging.StreamHandler", "formatter": "plain", "stream": "ext://sys.stderr"}
+    },
+    "loggers": {
+        "flujo_tuning": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+        "uvicorn": {"handlers": ["stderr"], "level": "WARNING"},
+    },
+}
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _get(port: int) -> dict[str, Any]:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as response:
+        result: dict[str, Any] = json.loads(response.read())
+        return result
+
+
+@contextmanager
+def _server(command: list[str], cwd: Path, port: int, **env: str) -> Iterator[subprocess.Popen[str]]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("FLUJO_")}
+    process = subprocess.Popen(
+        command,
+        cwd=cwd,
+        env={**clean, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:  # bounded: until the server answers or 30 s pass
+            if process.poll() is not None:
+                raise AssertionError(f"server exited with {process.returncode}: {process.stderr.read()}")  # type: ignore[union-attr]
+            try:
+                _get(port)
+                break
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+        yield process
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:  # pragma: no cover - a stuck server
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+        for stream in (process.stdout, process.stderr):
+            if stream is not None and not stream.closed:
+                stream.close()
+
+
+def _project(project: Path, at_import: str = "", at_startup: str = "pass") -> Path:
+    write(project / "asgi.py", ASGI_APP.format(at_import=at_import, at_startup=at_startup))
+    write(project / "log.json", json.dumps(LOG_CONFIG))
+    return project
+
+
+def _uvicorn(port: int, *extra: str) -> list[str]:
+    return [
+        sys.executable, "-m", "uvicorn", "asgi:app", "--host", "127.0.0.1", "--port", str(port),
+        "--log-config", "log.json", "--no-access-log", *extra,
+    ]  # fmt: skip
+
+
+def _expected_loop(profile_env: dict[str, str]) -> str:
+    if profile_env.get("FLUJO_DISABLE_UVLOOP") or profile_env.get("FLUJO_PROFILE") == "stdlib":
+        return STDLIB_LOOP
+    return "uvloop.Loop"
+
+
+CASES = [
+    {"FLUJO_DISABLE_UVLOOP": "1"},
+    {"FLUJO_PROFILE": "stdlib"},
+    {"FLUJO_PROFILE": "default"},
+    {"FLUJO_PROFILE": "throughput"},
+]
+
+
+@pytest.mark.parametrize("env", CASES, ids=lambda e: ",".join(f"{k}={v}" for k, v in e.items()))
+def test_uvicorn_loop_option_runs_handlers_on_the_decided_loop(project: Path, env: dict[str, str]) -> None:
+    port = _free_port()
+    with _server(_uvicorn(port, "--loop", LOOP), _project(project), port, **env) as server:
+        report = _get(port)
+        server.terminate()
+        out, err = server.communicate(timeout=20)
+    assert report["loop"] == _expected_loop(env)
+    assert report["verify"] == []
+    assert report["choices"]["event_loop"] == ("asyncio" if report["loop"] == STDLIB_LOOP else "uvloop")
+    if env.get("FLUJO_PROFILE") == "throughput" and EAGER:
+        assert report["task_factory"] in ("eager_task_factory", "eager_task_factory_adapter")
+    else:
+        assert report["task_factory"] is None
+    assert out == ""  # nothing of ours on stdout
+    assert "flujo_tuning.decision: event_loop=" in err
+
+
+def test_uvicorn_workers_are_each_tuned_and_log_their_own_decisions(project: Path) -> None:
+    port = _free_port()
+    command = _uvicorn(port, "--loop", LOOP, "--workers", "2")
+    with _server(command, _project(project), port, FLUJO_PROFILE="stdlib") as server:
+        reports = []
+        for _ in range(60):  # bounded: until both workers have answered
+            reports.append(_get(port))
+            if len({r["pid"] for r in reports}) == 2:
+                break
+        server.send_signal(signal.SIGTERM)
+        _, err = server.communicate(timeout=30)
+    pids = {r["pid"] for r in reports}
+    assert len(pids) == 2
+    assert {r["fingerprint"] for r in reports} == {reports[0]["fingerprint"]}
+    assert all(r["verify"] == [] and r["loop"] == STDLIB_LOOP for r in reports)
+    logged = {
+        int(line.split()[0]) for line in err.splitlines() if "flujo_tuning.decision: event_loop=" in line
+    }
+    assert pids <= logged
+
+
+def test_uvicorn_run_with_the_loop_argument(project: Path) -> None:
+    port = _free_port()
+    script = write(
+        project / "serve.py",
+        "import uvicorn\nfrom flujo_tuning.integrations.uvicorn import LOOP\n"
+        f"uvicorn.run('asgi:app', host='127.0.0.1', port={port}, loop=LOOP, log_level='warning')\n",
+    )
+    _project(project)
+    with _server([sys.executable, str(script)], project, port, FLUJO_DISABLE_UVLOOP="1"):
+        report = _get(port)
+    assert (report["loop"], report["verify"]) == (STDLIB_LOOP, [])
+
+
+def test_without_our_loop_verify_reports_uvicorns_own_loop(project: Path) -> None:
+    # The issue's case: FLUJO_DISABLE_UVLOOP=1 and the app applies at import, under uvicorn's own
+    # --loop auto. uvicorn imports the app before it makes its loop, so apply() cannot see the
+    # loop; verify() in the handler can.
+    port = _free_port()
+    app = _project(project, at_import="flujo_tuning.apply()")
+    with _server(_uvicorn(port, "--loop", "auto"), app, port, FLUJO_DISABLE_UVLOOP="1"):
+        report = _get(port)
+    assert report["loop"] == "uvloop.Loop"
+    assert report["choices"]["event_loop"] == "asyncio"
+    assert report["verify"] == [
+        f"event_loop: decided asyncio ({STDLIB_LOOP}) but the running loop is uvloop.Loop"
+    ]
+
+
+def test_apply_in_a_lifespan_under_uvicorns_own_loop_warns_with_the_fix(project: Path) -> None:
+    port = _free_port()
+    app = _project(project, at_startup="flujo_tuning.apply()")
+    with _server(_uvicorn(port, "--loop", "auto"), app, port, FLUJO_PROFILE="stdlib") as server:
+        report = _get(port)
+        server.terminate()
+        _, err = server.communicate(timeout=20)
+    assert report["loop"] == "uvloop.Loop"
+    assert report["in_effect"][0] is False
+    assert "the running loop (uvloop.Loop) is kept and differs" in report["reason"]
+    assert (
+        "uvicorn made this loop: start it with --loop flujo_tuning.integrations.uvicorn:loop_factory"
+        in (report["reason"])
+    )
+    assert "WARNING flujo_tuning flujo_tuning.decision: event_loop=asyncio" in err
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="gunicorn is POSIX only")
+@pytest.mark.parametrize("env", [{"FLUJO_PROFILE": "stdlib"}, {"FLUJO_PROFILE": "throughput"}], ids=str)
+def test_gunicorn_with_our_uvicorn_worker(project: Path, env: dict[str, str]) -> None:
+    pytest.importorskip("gunicorn")
+    port = _free_port()
+    command = [
+        sys.executable, "-m", "gunicorn", "asgi:app", "--bind", f"127.0.0.1:{port}", "--workers", "2",
+        "-k", "flujo_tuning.integrations.gunicorn.UvicornWorker", "--log-level", "warning",
+    ]  # fmt: skip
+    with _server(command, _project(project), port, **env) as server:
+        reports = [_get(port) for _ in range(6)]
+        server.terminate()
+        out, _ = server.communicate(timeout=30)
+    assert all(r["verify"] == [] for r in reports)
+    assert {r["loop"] for r in reports} == {_expected_loop(env)}
+    assert len({r["fingerprint"] for r in reports}) == 1
+    assert "flujo_tuning" not in out

@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-dev
 
 DOCS_STAMP := $(VENV)/.installed-docs
 
-.PHONY: demo test lint bench docs reliability clean
+.PHONY: demo test test-ray lint bench docs reliability clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,16 @@ test: $(STAMP)
 	PYTHONWARNINGS=error $(BIN)/python -W error -m coverage run -m pytest
 	$(BIN)/python -m coverage combine --quiet
 	$(BIN)/python -m coverage report
+
+# Real Ray (the ray extra, about 240 MB): its own environment, e.g. VENV=.ci-venvs/ray on one Python.
+RAY_STAMP := $(VENV)/.installed-ray
+
+$(RAY_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev,ray]'
+	touch $(RAY_STAMP)
+
+test-ray: $(RAY_STAMP)
+	PYTHONWARNINGS=error $(BIN)/python -W error -m pytest -m ray tests/test_ray.py
 
 lint: $(STAMP)
 	$(BIN)/python -m ruff check flujo_tuning tests

@@ -8,6 +8,7 @@ stops the server.
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import json
 import os
 import signal
@@ -26,7 +27,10 @@ import pytest
 
 from .conftest import write
 
-pytest.importorskip("uvicorn")
+# Not imported here: the servers run in subprocesses, and an imported uvicorn would change the fix
+# apply() suggests in this process.
+if importlib.util.find_spec("uvicorn") is None:
+    pytest.skip("needs the server extra", allow_module_level=True)
 
 LOOP = "flujo_tuning.integrations.uvicorn:loop_factory"
 STDLIB_LOOP = "asyncio.unix_events._UnixSelectorEventLoop"
@@ -256,7 +260,8 @@ def test_apply_in_a_lifespan_under_uvicorns_own_loop_warns_with_the_fix(project:
 @pytest.mark.skipif(sys.platform == "win32", reason="gunicorn is POSIX only")
 @pytest.mark.parametrize("env", [{"FLUJO_PROFILE": "stdlib"}, {"FLUJO_PROFILE": "throughput"}], ids=str)
 def test_gunicorn_with_our_uvicorn_worker(project: Path, env: dict[str, str]) -> None:
-    pytest.importorskip("gunicorn")
+    if importlib.util.find_spec("gunicorn") is None:
+        pytest.skip("needs gunicorn (the server extra)")
     port = _free_port()
     command = [
         sys.executable, "-m", "gunicorn", "asgi:app", "--bind", f"127.0.0.1:{port}", "--workers", "2",

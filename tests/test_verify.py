@@ -81,3 +81,38 @@ def test_a_replaced_policy_is_reported_when_no_loop_runs() -> None:
     (difference,) = verify()
     assert difference.startswith("event_loop: the loop policy apply() installed was replaced by ")
     assert difference.endswith("plain asyncio.run() will not make the decided loop")
+
+
+@pytest.mark.parametrize(
+    ("host", "fix"),
+    [
+        ("uvicorn", "start it with --loop flujo_tuning.integrations.uvicorn:loop_factory"),
+        ("ray", "ray.init(runtime_env=flujo_tuning.integrations.ray.runtime_env())"),
+    ],
+)
+def test_the_fix_names_the_host_that_made_the_loop(
+    monkeypatch: pytest.MonkeyPatch, host: str, fix: str
+) -> None:
+    import types
+
+    from flujo_tuning import _running
+
+    for other in ("uvicorn", "ray"):
+        monkeypatch.delitem(sys.modules, other, raising=False)
+    monkeypatch.setitem(sys.modules, host, types.ModuleType(host))
+    assert fix in _running.host_fix()
+
+    async def main() -> flujo_tuning.Tuning:
+        return apply("stdlib", asyncio_debug=True)
+
+    assert fix in asyncio.run(main()).decision("event_loop").reason
+
+
+def test_without_a_known_host_the_fix_is_to_apply_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    from flujo_tuning import _running
+
+    for other in ("uvicorn", "ray"):
+        monkeypatch.delitem(sys.modules, other, raising=False)
+    assert (
+        _running.host_fix() == "call apply() before the loop starts, or run it with flujo_tuning.run(main())"
+    )

@@ -149,18 +149,3 @@ def test_tasks_and_async_actors_run_the_drivers_tuning(
         assert {r["task_factory"] for r in result["actor"]} <= EAGER_FACTORIES
     if "FLUJO_DISABLE_UVLOOP" in env or env.get("FLUJO_PROFILE") == "stdlib":
         assert not any(r["on_uvloop"] for r in [*result["tasks"], *result["actor"]])
-
-
-def test_runtime_env_merges_into_a_base_and_refuses_a_second_hook() -> None:
-    import flujo_tuning
-    from flujo_tuning.integrations.ray import SETUP_HOOK, runtime_env
-
-    tuning = flujo_tuning.apply("stdlib")
-    merged = runtime_env(tuning, base={"env_vars": {"MINE": "1", "FLUJO_CODEC": "orjson"}, "pip": ["x"]})
-    assert merged["pip"] == ["x"]
-    assert merged["env_vars"]["MINE"] == "1"
-    assert merged["env_vars"]["FLUJO_CODEC"] == "json"  # the tuning wins over the base
-    assert merged["env_vars"]["RAY_USE_UVLOOP"] == "0"
-    assert merged["worker_process_setup_hook"] == SETUP_HOOK
-    with pytest.raises(flujo_tuning.ConfigError, match="already has a worker_process_setup_hook"):
-        runtime_env(tuning, base={"worker_process_setup_hook": "mine.setup"})

@@ -116,3 +116,21 @@ def test_without_a_known_host_the_fix_is_to_apply_first(monkeypatch: pytest.Monk
     assert (
         _running.host_fix() == "call apply() before the loop starts, or run it with flujo_tuning.run(main())"
     )
+
+
+def test_the_uvicorn_loop_factory_applies_and_makes_the_decided_loop(monkeypatch: pytest.MonkeyPatch) -> None:
+    from flujo_tuning.integrations.uvicorn import LOOP, loop_factory
+
+    assert LOOP == f"{loop_factory.__module__}:{loop_factory.__name__}"
+    monkeypatch.setenv("FLUJO_PROFILE", "stdlib")
+    monkeypatch.setenv("FLUJO_ASYNCIO_DEBUG", "1")
+    loop = loop_factory()
+    try:
+        tuning = flujo_tuning.current()
+        assert tuning is not None
+        assert tuning.profile == "stdlib"
+        assert type(loop) is asyncio.SelectorEventLoop
+        assert loop.get_debug() is True
+        assert loop.run_until_complete(_verify()) == []
+    finally:
+        loop.close()

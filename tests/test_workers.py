@@ -125,3 +125,33 @@ def test_worker_init_is_picklable_by_reference() -> None:
 
     assert pickle.loads(pickle.dumps(flujo_tuning.worker_init)) is flujo_tuning.worker_init
     assert sys.modules[flujo_tuning.worker_init.__module__] is not None
+
+
+# Ray's runtime_env is plain data: checked here, without Ray (tests/test_ray.py runs real Ray).
+
+
+def test_ray_runtime_env_merges_into_a_base_and_refuses_a_second_hook() -> None:
+    from flujo_tuning.integrations.ray import SETUP_HOOK, runtime_env
+
+    tuning = flujo_tuning.apply("stdlib")
+    merged = runtime_env(tuning, base={"env_vars": {"MINE": "1", "FLUJO_CODEC": "orjson"}, "pip": ["x"]})
+    assert merged["pip"] == ["x"]
+    assert merged["env_vars"]["MINE"] == "1"
+    assert merged["env_vars"]["FLUJO_CODEC"] == "json"  # the tuning wins over the base
+    assert merged["env_vars"]["RAY_USE_UVLOOP"] == "0"
+    assert merged["worker_process_setup_hook"] == SETUP_HOOK
+    with pytest.raises(flujo_tuning.ConfigError, match="already has a worker_process_setup_hook"):
+        runtime_env(tuning, base={"worker_process_setup_hook": "mine.setup"})
+
+
+def test_ray_setup_hook_applies_what_the_variables_say(monkeypatch: pytest.MonkeyPatch) -> None:
+    from flujo_tuning.integrations.ray import runtime_env, setup_worker
+
+    env = runtime_env(flujo_tuning.preview("stdlib", codec="msgspec"))["env_vars"]
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    setup_worker()
+    tuning = flujo_tuning.current()
+    assert tuning is not None
+    assert (tuning.profile, tuning.choices["codec"]) == ("stdlib", "msgspec")
+    assert "ray" not in sys.modules  # the integration never imports Ray itself

@@ -121,7 +121,7 @@ def test_without_a_known_host_the_fix_is_to_apply_first(monkeypatch: pytest.Monk
 def test_the_uvicorn_loop_factory_applies_and_makes_the_decided_loop(monkeypatch: pytest.MonkeyPatch) -> None:
     from flujo_tuning.integrations.uvicorn import LOOP, loop_factory
 
-    assert LOOP == f"{loop_factory.__module__}:{loop_factory.__name__}"
+    assert f"{loop_factory.__module__}:{loop_factory.__name__}" == LOOP
     monkeypatch.setenv("FLUJO_PROFILE", "stdlib")
     monkeypatch.setenv("FLUJO_ASYNCIO_DEBUG", "1")
     loop = loop_factory()

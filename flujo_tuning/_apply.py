@@ -8,14 +8,14 @@ import hashlib
 import json
 import os
 import sys
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from . import _loop_install, _running
+from . import _flujo_env, _loop_install, _running
 from ._events import emit
 from ._state import STATE, register_fork_hook
-from .components import buffers, codec, event_loop, hasher, perf_debug, task_factory
+from .components import buffers, codec, event_loop, flujo, hasher, perf_debug, task_factory
 from .components._registry import Platform
 from .components.buffers import ScratchBuffers
 from .components.codec import Codec
@@ -52,6 +52,8 @@ class Tuning:
     _task_factory: Any = field(default=None, repr=False)
     #: Private: what the fingerprint hashes besides settings and decisions (Python, backends).
     _facts: dict[str, str] = field(default_factory=dict, repr=False)
+    #: Private: Flujo's variables apply() sets in os.environ (the flujo decision).
+    _flujo_env: dict[str, str] = field(default_factory=dict, repr=False)
 
     def cache_key(self, obj: Any) -> str:
         """``fk1:<hasher>:<hex>``: the same for the same value on every machine and install."""
@@ -129,6 +131,13 @@ def _build(settings: ResolvedSettings, platform: Platform) -> Tuning:
     hasher_decision, chosen_hasher = hasher.decide(settings.hasher, source["hasher"], strict)
     buffer_decision, pool = buffers.decide(int(settings.buffer_size), source["buffer_size"])
     debug_decision = perf_debug.decide(settings.perf_debug, source["perf_debug"])
+    flujo_facts = _flujo_env.facts()
+    flujo_decision, flujo_env = flujo.decide(
+        settings.state_backend,
+        settings.tracing,
+        _joint_source(source, "state_backend", "tracing"),
+        flujo_facts,
+    )
 
     stock = loop.name == "asyncio" and factory is None and not settings.asyncio_debug
     installs, install_note = _loop_install.plan(stock, platform)
@@ -147,6 +156,7 @@ def _build(settings: ResolvedSettings, platform: Platform) -> Tuning:
         hasher_decision,
         buffer_decision,
         debug_decision,
+        flujo_decision,
     )
     facts = {
         "python": platform.python_text,
@@ -154,6 +164,7 @@ def _build(settings: ResolvedSettings, platform: Platform) -> Tuning:
         "loop": f"{loop.name} {loop.version}",
         "codec": f"{chosen_codec.name} {chosen_codec.version}",
         "hasher": f"{chosen_hasher.name} {chosen_hasher.version}",
+        "flujo": flujo_facts.version or "not installed",
     }
     return Tuning(
         settings=settings,
@@ -170,7 +181,16 @@ def _build(settings: ResolvedSettings, platform: Platform) -> Tuning:
         _loop_class=loop.loop_class,
         _task_factory=factory,
         _facts=facts,
+        _flujo_env=flujo_env,
     )
+
+
+def _joint_source(source: Mapping[str, str], *names: str) -> str:
+    """One provenance for a decision made from several settings."""
+    found = {source[name] for name in names}
+    if len(found) == 1:
+        return found.pop()
+    return "; ".join(f"{name} from {source[name]}" for name in names)
 
 
 def _against_running_loop(
@@ -234,6 +254,7 @@ def apply(
                 _loop_install.install(tuning.loop_factory)
             else:
                 _loop_install.restore()
+            _flujo_env.install(tuning._flujo_env)
         STATE.current = tuning
         old = set(previous.decisions) if previous is not None else set()
         log_decisions(d for d in tuning.decisions if d not in old)
@@ -297,6 +318,7 @@ def reset() -> None:
     """Undo apply(): put back the event-loop policy found before it and forget the current Tuning."""
     with STATE.lock:
         _loop_install.restore()
+        _flujo_env.restore()
         STATE.current = None
 
 

@@ -27,6 +27,7 @@ EventLoopName = Literal["auto", "uvloop", "asyncio", "winloop"]
 TaskFactoryName = Literal["default", "eager"]
 CodecName = Literal["auto", "orjson", "msgspec", "json"]
 HasherName = Literal["auto", "blake3", "blake2b", "sha256", "xxh3_128"]
+TracingName = Literal["keep", "off"]
 
 MIN_BUFFER_SIZE = 256
 MAX_BUFFER_SIZE = 64 * 1024 * 1024
@@ -35,6 +36,7 @@ MAX_BUFFER_SIZE = 64 * 1024 * 1024
 EXTRA_ENV_VARS = frozenset({"FLUJO_PYPROJECT"})
 
 _ACCEPTED_BOOLS = "true/false, 1/0, yes/no, on/off (any case)"
+_ACCEPTED_STATE = "'keep', 'memory' (or 'memory://'), or a SQLite URI 'sqlite:///path'"
 _ACCEPTED_SIZES = f"a size from {MIN_BUFFER_SIZE} B to 64 MiB, e.g. 4096, '4KiB', '64 KB'"
 
 
@@ -87,6 +89,16 @@ class ResolvedSettings(BaseSettings):
         default=False,
         description="Never use uvloop or winloop, whatever the profile asks (FLUJO_DISABLE_UVLOOP).",
     )
+    state_backend: str = Field(
+        default="keep",
+        description=(
+            "Flujo's state backend (its FLUJO_STATE_URI): keep Flujo's own, memory (not durable: runs "
+            "cannot be resumed after a crash), or a SQLite URI sqlite:///path."
+        ),
+    )
+    tracing: TracingName = Field(
+        default="keep", description="Flujo's tracing (its FLUJO_DISABLE_TRACING): keep Flujo's own, or off."
+    )
 
     _provenance: Mapping[str, str] = PrivateAttr(default_factory=dict)
     _profile_chain: tuple[str, ...] = PrivateAttr(default=())
@@ -101,10 +113,22 @@ class ResolvedSettings(BaseSettings):
             return value.strip()
         return value
 
-    @field_validator("event_loop", "task_factory", "codec", "hasher", mode="before")
+    @field_validator("event_loop", "task_factory", "codec", "hasher", "tracing", mode="before")
     @classmethod
     def _lower_names(cls, value: Any) -> Any:
         return value.lower() if isinstance(value, str) else value
+
+    @field_validator("state_backend")
+    @classmethod
+    def _state_backend(cls, value: str) -> str:
+        lowered = value.lower()
+        if lowered in ("keep", "memory"):
+            return lowered
+        if lowered == "memory://":
+            return "memory"
+        if lowered.startswith("sqlite:///") and len(value) > len("sqlite:///"):
+            return value
+        raise ValueError("not a state backend")
 
     @classmethod
     def settings_customise_sources(
@@ -178,6 +202,8 @@ def _accepted(name: str) -> str:
     annotation = ResolvedSettings.model_fields[name].annotation
     if name == "buffer_size":
         return _ACCEPTED_SIZES
+    if name == "state_backend":
+        return _ACCEPTED_STATE
     if annotation is bool:
         return _ACCEPTED_BOOLS
     choices = get_args(annotation)
@@ -198,8 +224,8 @@ def _validation_message(exc: ValidationError, sources: list[Labelled]) -> str:
             hint = did_you_mean(
                 value.lower(), [str(c) for c in get_args(ResolvedSettings.model_fields[name].annotation)]
             )
-        # pydantic's literal_error message lists the choices itself: say them once.
-        detail = "" if error["type"] == "literal_error" else f": {error['msg']}"
+        # pydantic's literal_error message lists the choices itself (and ours say what is wrong): once.
+        detail = "" if error["type"] in ("literal_error", "value_error") else f": {error['msg']}"
         problems.append(
             f"{where}: invalid value {value!r} for {name}{hint}{detail}; accepted: {_accepted(name)}"
         )

@@ -131,7 +131,9 @@ def test_check_covers_what_the_project_selects_or_defines(tuned_project: Path) -
     assert run.returncode == 0, run.stderr
     assert run.stdout == "ok: 2 profile(s) checked: fast, lean\n"
     everything = flujo("check", "--all", cwd=tuned_project)
-    assert everything.stdout.startswith("ok: 7 profile(s) checked: debug, default, fast, lean, low-memory")
+    assert everything.stdout.startswith(
+        "ok: 8 profile(s) checked: debug, default, ephemeral, fast, lean, low-memory"
+    )
     one = flujo("check", "--profile", "stdlib", cwd=tuned_project)
     assert one.stdout == "ok: 1 profile(s) checked: stdlib\n"
 
@@ -255,7 +257,7 @@ def test_fingerprint_is_what_apply_gives_a_process_here(tuned_project: Path) -> 
     document = json.loads(flujo("fingerprint", "--json", cwd=tuned_project).stdout)
     assert set(document) == {"fingerprint", "profile", "settings", "choices", "facts"}
     assert document["profile"] == "fast"
-    assert set(document["facts"]) == {"python", "system", "loop", "codec", "hasher"}
+    assert set(document["facts"]) == {"python", "system", "loop", "codec", "hasher", "flujo"}
     assert document["fingerprint"] != plain.stdout.strip()  # another codec, another fingerprint
 
 

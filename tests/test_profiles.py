@@ -12,7 +12,7 @@ from flujo_tuning.settings import profile_catalog
 
 from .conftest import write
 
-SHIPPED = ["debug", "default", "low-memory", "stdlib", "throughput"]
+SHIPPED = ["debug", "default", "ephemeral", "low-memory", "stdlib", "throughput"]
 
 
 def test_exactly_the_documented_profiles_are_shipped() -> None:

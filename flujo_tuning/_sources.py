@@ -96,7 +96,7 @@ def locate_key(path: Path | None, key: str, table: str | None = None) -> int | N
     return None
 
 
-SourceKind = Literal["argument", "env", "pyproject", "profile"]
+SourceKind = Literal["argument", "env", "dotenv", "pyproject", "profile"]
 
 
 class Labelled:

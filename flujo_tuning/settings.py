@@ -17,6 +17,7 @@ from typing import Annotated, Any, Literal, get_args
 from pydantic import ByteSize, Field, PrivateAttr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from ._dotenv import DotenvSource, dotenv_path
 from ._errors import ConfigError, ConfigWarning, did_you_mean, typo_of, warn_at_caller
 from ._sources import ArgumentSource, FlujoEnvSource, Labelled, PyprojectSource, origin, provenance
 from .profiles import ProfileCatalog
@@ -33,7 +34,7 @@ MIN_BUFFER_SIZE = 256
 MAX_BUFFER_SIZE = 64 * 1024 * 1024
 
 #: Environment variables read by resolve() that are not settings fields.
-EXTRA_ENV_VARS = frozenset({"FLUJO_PYPROJECT"})
+EXTRA_ENV_VARS = frozenset({"FLUJO_PYPROJECT", "FLUJO_DOTENV"})
 
 _ACCEPTED_BOOLS = "true/false, 1/0, yes/no, on/off (any case)"
 _ACCEPTED_STATE = "'keep', 'memory' (or 'memory://'), or a SQLite URI 'sqlite:///path'"
@@ -232,7 +233,7 @@ def _validation_message(exc: ValidationError, sources: list[Labelled]) -> str:
     return "\n".join(problems)
 
 
-def _env_near_misses(env: FlujoEnvSource) -> list[str]:
+def _env_near_misses(env: FlujoEnvSource | DotenvSource) -> list[str]:
     """Variables that look like a typo of one of ours (other programs' FLUJO_* names do not)."""
     known = {env.variable(name) for name in SETTING_NAMES} | EXTRA_ENV_VARS
     prefix = len(env.env_prefix)
@@ -244,10 +245,12 @@ def _env_near_misses(env: FlujoEnvSource) -> list[str]:
             continue
         intended = typo_of(name[prefix:], suffixes)
         if intended is not None:
-            problems.append(
-                f"environment variable {name} is not a flujo_tuning setting "
-                f"(did you mean {suffixes[intended]!r}?)"
+            where = (
+                f"variable {name} in {env.path}"
+                if isinstance(env, DotenvSource)
+                else f"environment variable {name}"
             )
+            problems.append(f"{where} is not a flujo_tuning setting (did you mean {suffixes[intended]!r}?)")
     return problems
 
 
@@ -259,9 +262,9 @@ def _report_near_misses(problems: list[str], strict: bool) -> None:
 
 
 def _select_profile(
-    arguments: ArgumentSource, env: FlujoEnvSource, pyproject: PyprojectSource
+    arguments: ArgumentSource, env: FlujoEnvSource, dotenv: DotenvSource, pyproject: PyprojectSource
 ) -> tuple[str, str]:
-    for source in (arguments, env, pyproject):
+    for source in (arguments, env, dotenv, pyproject):
         value = source().get("profile")
         if value is not None:
             if not isinstance(value, str) or not value.strip():
@@ -320,12 +323,21 @@ def resolve_labelled(
     if explicit and path is not None and not path.exists():
         raise ConfigError(f"{path}: pyproject file not found (given by {given_by})")
     project = PyprojectSource(ResolvedSettings, path)
+    dotenv_file, dotenv_explicit = dotenv_path(env.raw("FLUJO_DOTENV"))
+    if dotenv_explicit and dotenv_file is not None and not dotenv_file.is_file():
+        raise ConfigError(f"{dotenv_file}: .env file not found (given by env FLUJO_DOTENV)")
+    dotenv = DotenvSource(ResolvedSettings, dotenv_file)
+    # import flujo copies the file into os.environ (never over a variable already set): a value
+    # the environment shares with the file came from the file, whatever the import order.
+    env.env_vars = {
+        name: value for name, value in env.env_vars.items() if dotenv.env_vars.get(name, object()) != value
+    }
 
-    selected, selected_by = _select_profile(arguments, env, project)
+    selected, selected_by = _select_profile(arguments, env, dotenv, project)
     chain = ProfileCatalog(ResolvedSettings, project).chain(selected, selected_by)
 
-    sources: list[Labelled] = [arguments, env, project, *chain]
-    token = _PLAN.set((arguments, env, project, *chain))
+    sources: list[Labelled] = [arguments, env, dotenv, project, *chain]
+    token = _PLAN.set((arguments, env, dotenv, project, *chain))
     try:
         settings = ResolvedSettings()
     except ValidationError as exc:
@@ -334,7 +346,8 @@ def resolve_labelled(
         _PLAN.reset(token)
 
     _check_disable_uvloop(settings, sources)
-    _report_near_misses([*project.near_misses, *_env_near_misses(env)], settings.strict)
+    near_misses = [*project.near_misses, *_env_near_misses(env), *_env_near_misses(dotenv)]
+    _report_near_misses(near_misses, settings.strict)
     settings._provenance = MappingProxyType(provenance(sources, SETTING_NAMES))
     settings._profile_chain = tuple(p.name for p in chain)
     settings._pyproject = project.path
@@ -351,7 +364,7 @@ def _check_disable_uvloop(settings: ResolvedSettings, sources: list[Labelled]) -
         return
     asked = origin(sources, "event_loop")
     disabled = origin(sources, "disable_uvloop")
-    if asked is not None and disabled is not None and asked.kind in ("argument", "env"):
+    if asked is not None and disabled is not None and asked.kind in ("argument", "env", "dotenv"):
         raise ConfigError(
             f"{asked.describe('event_loop')} asks for {settings.event_loop!r} but "
             f"{disabled.label_for('disable_uvloop')} sets disable_uvloop; remove one of them"

@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-dev
 
 DOCS_STAMP := $(VENV)/.installed-docs
 
-.PHONY: demo test test-ray lint bench docs reliability clean
+.PHONY: demo test test-ray test-flujo lint bench docs reliability clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,16 @@ $(RAY_STAMP): pyproject.toml | $(BIN)/python
 
 test-ray: $(RAY_STAMP)
 	PYTHONWARNINGS=error $(BIN)/python -W error -m pytest -m ray tests/test_ray.py
+
+# Real Flujo 0.6.11 (the flujo extra, Python 3.13 only): its own environment, e.g. VENV=.ci-venvs/flujo.
+FLUJO_STAMP := $(VENV)/.installed-flujo
+
+$(FLUJO_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev,flujo]'
+	touch $(FLUJO_STAMP)
+
+test-flujo: $(FLUJO_STAMP)
+	PYTHONWARNINGS=error $(BIN)/python -W error -m pytest -m flujo tests/test_real_flujo.py
 
 lint: $(STAMP)
 	$(BIN)/python -m ruff check flujo_tuning tests

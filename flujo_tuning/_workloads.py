@@ -153,6 +153,8 @@ class Scenario:
     title: str
     steps: int
     run: Callable[[Any, int], float]
+    #: The fewest iterations a measurement may have (quick runs scale steps down to this).
+    min_steps: int = 100
 
 
 SCENARIOS = (

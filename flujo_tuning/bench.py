@@ -23,6 +23,7 @@ from importlib import metadata
 __all__ = ["BenchReport", "environment", "main", "render", "run_bench"]
 
 DEFAULT_PROFILES = ("stdlib", "default", "throughput")
+FLUJO_PROFILES = ("stdlib", "default", "throughput", "ephemeral")
 BACKENDS = ("uvloop", "orjson", "msgspec", "blake3", "xxhash", "structlog", "pydantic-settings")
 
 
@@ -32,6 +33,8 @@ class BenchReport:
 
     profiles: tuple[str, ...]
     rounds: int
+    #: (name, title) of each scenario measured, in order.
+    scenarios: tuple[tuple[str, str], ...] = ()
     rates: dict[tuple[str, str], list[float]] = field(default_factory=dict)
     choices: dict[str, str] = field(default_factory=dict)
     environment: dict[str, str] = field(default_factory=dict)
@@ -86,25 +89,44 @@ def environment() -> dict[str, str]:
 
 
 def run_bench(
-    profiles: Sequence[str] = DEFAULT_PROFILES, *, quick: bool = False, progress: bool = False
+    profiles: Sequence[str] = DEFAULT_PROFILES,
+    *,
+    quick: bool = False,
+    progress: bool = False,
+    flujo: bool = False,
 ) -> BenchReport:
-    """Run every scenario under every profile, interleaved; the first profile is the baseline."""
-    from ._apply import preview
-    from ._workloads import SCENARIOS, run_scenario
+    """Run every scenario under every profile, interleaved; the first profile is the baseline.
 
+    With *flujo*, the scenarios are real Flujo pipelines (Flujo must be installed).
+    """
+    from ._apply import preview
+    from ._workloads import SCENARIOS, Scenario, run_scenario
+
+    scenarios: tuple[Scenario, ...] = SCENARIOS
+    if flujo:
+        from ._flujo_workloads import FLUJO_SCENARIOS
+
+        scenarios = FLUJO_SCENARIOS
     rounds = 3 if quick else 7
-    report = BenchReport(tuple(profiles), rounds, environment=environment())
+    report = BenchReport(
+        tuple(profiles), rounds, tuple((s.name, s.title) for s in scenarios), environment=environment()
+    )
     scale = 0.25 if quick else 1.0
-    total = rounds * len(SCENARIOS) * len(profiles)
+    total = rounds * len(scenarios) * len(profiles)
     # Resolve every profile first (a typo fails before any measuring), as dry runs.
     tunings = {name: preview(name) for name in profiles}
     for name, tuning in tunings.items():
-        report.choices[name] = ", ".join(f"{d.component}={d.choice}" for d in tuning.decisions[:4])
+        shown = [
+            d for d in tuning.decisions if d.component in ("event_loop", "task_factory", "codec", "hasher")
+        ]
+        if flujo:
+            shown.append(tuning.decision("flujo"))
+        report.choices[name] = ", ".join(f"{d.component}={d.choice}" for d in shown)
     with _progress(progress, total) as advance:
         for _ in range(rounds):
-            for scenario in SCENARIOS:
+            for scenario in scenarios:
                 for name in profiles:
-                    steps = max(100, int(scenario.steps * scale))
+                    steps = max(scenario.min_steps, int(scenario.steps * scale))
                     report.rates.setdefault((scenario.name, name), []).append(
                         run_scenario(scenario, tunings[name], steps)
                     )
@@ -130,23 +152,21 @@ def render(report: BenchReport, *, markdown: bool = False, color: bool = False) 
     from rich.console import Console
     from rich.table import Table
 
-    from ._workloads import SCENARIOS
-
     base = report.profiles[0]
     table = Table(box=box.MARKDOWN if markdown else box.SIMPLE_HEAVY, show_edge=markdown)
     table.add_column("Scenario")
     for name in report.profiles:
         label = f"{name} iter/s" if name == base else f"{name} iter/s (vs {base}, range)"
         table.add_column(label, justify="right")
-    for scenario in SCENARIOS:
+    for scenario, title in report.scenarios:
         cells = []
         for name in report.profiles:
-            rate = f"{report.median(scenario.name, name):,.0f} ±{report.spread(scenario.name, name):.0%}"
+            rate = f"{report.median(scenario, name):,.0f} ±{report.spread(scenario, name):.0%}"
             if name != base:
-                low, high = report.ratio_range(scenario.name, name)
-                rate += f" ({report.ratio(scenario.name, name):.2f}x, {low:.2f}-{high:.2f}x)"
+                low, high = report.ratio_range(scenario, name)
+                rate += f" ({report.ratio(scenario, name):.2f}x, {low:.2f}-{high:.2f}x)"
             cells.append(rate)
-        table.add_row(scenario.title, *cells)
+        table.add_row(title, *cells)
     out = io.StringIO()
     console = Console(
         file=out, width=200, force_terminal=color, no_color=not color, highlight=False, markup=False
@@ -178,22 +198,39 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
     parser.add_argument(
         "--profiles",
-        default=",".join(DEFAULT_PROFILES),
-        help="comma-separated profiles, the first is the baseline (default: %(default)s)",
+        default=None,
+        help=(
+            "comma-separated profiles, the first is the baseline "
+            f"(default: {','.join(DEFAULT_PROFILES)}; with --flujo: {','.join(FLUJO_PROFILES)})"
+        ),
+    )
+    parser.add_argument(
+        "--flujo", action="store_true", help="real Flujo pipelines instead (needs Flujo: the flujo extra)"
     )
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    profiles = [p.strip() for p in args.profiles.split(",") if p.strip()]
+    chosen = args.profiles or ",".join(FLUJO_PROFILES if args.flujo else DEFAULT_PROFILES)
+    profiles = [p.strip() for p in chosen.split(",") if p.strip()]
+    if args.flujo:
+        from ._flujo_workloads import flujo_available
+
+        if not flujo_available():
+            print(
+                "flujo-tuning bench --flujo: Flujo is not installed "
+                "(pip install 'flujo-tuning[flujo]', on Python 3.13)",
+                file=sys.stderr,
+            )
+            return 2
     if len(profiles) < 2:
         print("flujo-tuning bench: --profiles needs at least two profiles (baseline first)", file=sys.stderr)
         return 2
     from ._errors import ConfigError
 
     try:
-        report = run_bench(profiles, quick=args.quick, progress=sys.stderr.isatty())
+        report = run_bench(profiles, quick=args.quick, progress=sys.stderr.isatty(), flujo=args.flujo)
     except ConfigError as exc:
         print(f"flujo-tuning bench: {exc}", file=sys.stderr)
         return 1

@@ -248,7 +248,9 @@ def cmd_fingerprint(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     from .bench import main as bench_main
 
-    argv = ["--profiles", args.profiles]
+    argv = ["--profiles", args.profiles] if args.profiles else []
+    if args.flujo:
+        argv.append("--flujo")
     if args.quick:
         argv.append("--quick")
     if args.markdown:
@@ -315,8 +317,11 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--quick", action="store_true", help="fewer rounds and steps")
     bench.add_argument("--markdown", action="store_true", help="print a Markdown table")
     bench.add_argument(
-        "--profiles", default="stdlib,default,throughput", help="comma-separated, baseline first"
+        "--profiles",
+        default=None,
+        help="comma-separated, baseline first (default: stdlib,default,throughput; --flujo: + ephemeral)",
     )
+    bench.add_argument("--flujo", action="store_true", help="real Flujo pipelines (needs the flujo extra)")
     bench.set_defaults(run=cmd_bench)
 
     fingerprint = command(

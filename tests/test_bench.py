@@ -11,7 +11,10 @@ from flujo_tuning.bench import BenchReport, render
 
 
 def _report() -> BenchReport:
-    report = BenchReport(("stdlib", "default"), rounds=3, environment={"python": "CPython 3.12.1"})
+    from flujo_tuning._workloads import SCENARIOS
+
+    scenarios = tuple((s.name, s.title) for s in SCENARIOS)
+    report = BenchReport(("stdlib", "default"), 3, scenarios, environment={"python": "CPython 3.12.1"})
     for scenario in ("trivial", "cached", "mixed"):
         report.rates[(scenario, "stdlib")] = [100.0, 110.0, 90.0]
         report.rates[(scenario, "default")] = [250.0, 200.0, 150.0]
@@ -97,3 +100,18 @@ def test_run_bench_leaves_the_callers_tuning_policy_and_logging_as_they_were() -
         assert structlog.get_config() == config
     assert report.choices["default"].startswith("event_loop=")
     assert len(report.rates[("cached", "default")]) == 3
+
+
+def test_bench_flujo_without_flujo_says_how_to_get_it() -> None:
+    import importlib.util
+
+    if importlib.util.find_spec("flujo") is not None:
+        pytest.skip("Flujo is installed here")
+    run = subprocess.run(
+        [sys.executable, "-m", "flujo_tuning.bench", "--flujo", "--quick"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == 2
+    assert "Flujo is not installed (pip install 'flujo-tuning[flujo]', on Python 3.13)" in run.stderr

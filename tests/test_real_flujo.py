@@ -187,3 +187,25 @@ def test_a_dotenv_value_reaches_resolve_whether_or_not_flujo_was_imported_first(
     )
     source = f".env ({(project / '.env').resolve()})"
     assert json.loads(done.stdout.splitlines()[-1]) == ["json", source, "json", source]
+
+
+def test_bench_flujo_measures_real_pipelines_per_profile_and_leaves_no_files(project: Path) -> None:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("FLUJO_")}
+    clean.pop("PYTEST_CURRENT_TEST", None)
+    clean.pop("PYTHONWARNINGS", None)  # Flujo's own imports warn
+    done = subprocess.run(
+        [sys.executable, "-m", "flujo_tuning", "bench", "--flujo", "--quick", "--markdown"],
+        capture_output=True,
+        text=True,
+        cwd=project,
+        env=clean,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    table = done.stdout
+    assert "| Flujo, 5 steps, lean runner" in table
+    assert "| Flujo, 5 steps, Flujo's defaults" in table
+    assert "ephemeral iter/s (vs stdlib, range)" in table
+    assert "flujo=FLUJO_STATE_URI=memory://, FLUJO_DISABLE_TRACING=1" in table
+    assert sorted(os.listdir(project)) == []  # Flujo's files went to a scratch directory

@@ -1,0 +1,104 @@
+"""Benchmark workloads on real Flujo (``flujo-tuning bench --flujo``): a 5-step no-network pipeline,
+with a lean runner and with Flujo's defaults (SQLite state, lockfile, tracing).
+
+Each measurement runs in a temporary directory (Flujo's defaults write ``flujo_ops.db`` and
+``flujo.lock`` into the working directory), with the profile's Flujo variables set while it runs
+(what ``apply()`` would set; the ``flujo`` decision) and Flujo's INFO logging quieted. Every input
+is new, so no step result comes from Flujo's cache.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import itertools
+import logging
+import os
+import tempfile
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from ._workloads import Scenario
+
+__all__ = ["FLUJO_SCENARIOS", "flujo_available"]
+
+_inputs = itertools.count()
+
+
+def flujo_available() -> bool:
+    return importlib.util.find_spec("flujo") is not None
+
+
+@contextlib.contextmanager
+def _flujo_conditions(tuning: Any) -> Iterator[None]:
+    """The profile's Flujo variables, a scratch working directory, Flujo's logs at WARNING."""
+    saved_env = {name: os.environ.get(name) for name in tuning._flujo_env}
+    saved_cwd = os.getcwd()
+    flujo_logger = logging.getLogger("flujo")
+    saved_level = flujo_logger.level
+    with tempfile.TemporaryDirectory(prefix="flujo-bench-") as scratch:
+        try:
+            os.environ.update(tuning._flujo_env)
+            os.chdir(scratch)
+            flujo_logger.setLevel(logging.WARNING)
+            yield
+        finally:
+            os.chdir(saved_cwd)
+            flujo_logger.setLevel(saved_level)
+            for name, value in saved_env.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
+
+
+def _runner(defaults: bool) -> Any:
+    from flujo import Flujo, Step
+
+    async def step(text: str) -> str:
+        return text + "."
+
+    pipeline = Step.from_callable(step, name="s1")
+    for number in range(2, 6):
+        pipeline = pipeline >> Step.from_callable(step, name=f"s{number}")
+    if defaults:
+        return Flujo(pipeline, pipeline_name="bench", pipeline_id="bench")
+    return Flujo(
+        pipeline, persist_state=False, enable_tracing=False, pipeline_name="bench", pipeline_id="bench"
+    )
+
+
+def _runs(tuning: Any, runs: int, *, defaults: bool) -> float:
+    with _flujo_conditions(tuning):
+        runner = _runner(defaults)  # made here: Flujo reads its variables when a runner is made
+
+        async def main() -> float:
+            await runner.run_result_async(f"warm-up {next(_inputs)}")
+            start = time.perf_counter()
+            for _ in range(runs):
+                await runner.run_result_async(f"input {next(_inputs)}")
+            return time.perf_counter() - start
+
+        loop = tuning.loop_factory()
+        try:
+            elapsed: float = loop.run_until_complete(main())
+            return elapsed
+        finally:
+            loop.close()
+
+
+def _lean(tuning: Any, runs: int) -> float:
+    return _runs(tuning, runs, defaults=False)
+
+
+def _defaults(tuning: Any, runs: int) -> float:
+    return _runs(tuning, runs, defaults=True)
+
+
+FLUJO_SCENARIOS = (
+    Scenario("flujo-lean", "Flujo, 5 steps, lean runner (no state, no tracing): runs", 40, _lean, 5),
+    Scenario(
+        "flujo-defaults", "Flujo, 5 steps, Flujo's defaults (SQLite state, tracing): runs", 20, _defaults, 3
+    ),
+)

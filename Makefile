@@ -28,25 +28,14 @@ test: $(STAMP)
 	$(BIN)/python -m coverage combine --quiet
 	$(BIN)/python -m coverage report
 
-# Real Ray (the ray extra, about 240 MB): its own environment, e.g. VENV=.ci-venvs/ray on one Python.
-RAY_STAMP := $(VENV)/.installed-ray
+# Heavy optional stacks, each in an environment of its own (CI: real Ray on 3.12, real Flujo
+# 0.6.11 on 3.13): make test-ray VENV=.ci-venvs/ray, make test-flujo VENV=.ci-venvs/flujo.
+$(VENV)/.installed-%: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev,$*]'
+	touch $@
 
-$(RAY_STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[dev,ray]'
-	touch $(RAY_STAMP)
-
-test-ray: $(RAY_STAMP)
-	PYTHONWARNINGS=error $(BIN)/python -W error -m pytest -m ray tests/test_ray.py
-
-# Real Flujo 0.6.11 (the flujo extra, Python 3.13 only): its own environment, e.g. VENV=.ci-venvs/flujo.
-FLUJO_STAMP := $(VENV)/.installed-flujo
-
-$(FLUJO_STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[dev,flujo]'
-	touch $(FLUJO_STAMP)
-
-test-flujo: $(FLUJO_STAMP)
-	PYTHONWARNINGS=error $(BIN)/python -W error -m pytest -m flujo tests/test_real_flujo.py
+test-ray test-flujo: test-%: $(VENV)/.installed-%
+	PYTHONWARNINGS=error $(BIN)/python -W error -m pytest -m $* tests
 
 lint: $(STAMP)
 	$(BIN)/python -m ruff check flujo_tuning tests

@@ -32,20 +32,24 @@ def flujo_available() -> bool:
 
 @contextlib.contextmanager
 def _flujo_conditions(tuning: Any) -> Iterator[None]:
-    """The profile's Flujo variables, a scratch working directory, Flujo's logs at WARNING."""
+    """The profile's Flujo variables, a scratch working directory, Flujo's own logger silenced.
+
+    Flujo logs every step at INFO and resets its logger's level itself, so the logger is disabled
+    while measuring (and put back as it was).
+    """
     saved_env = {name: os.environ.get(name) for name in tuning._flujo_env}
     saved_cwd = os.getcwd()
     flujo_logger = logging.getLogger("flujo")
-    saved_level = flujo_logger.level
+    saved_disabled = flujo_logger.disabled
     with tempfile.TemporaryDirectory(prefix="flujo-bench-") as scratch:
         try:
             os.environ.update(tuning._flujo_env)
             os.chdir(scratch)
-            flujo_logger.setLevel(logging.WARNING)
+            flujo_logger.disabled = True
             yield
         finally:
             os.chdir(saved_cwd)
-            flujo_logger.setLevel(saved_level)
+            flujo_logger.disabled = saved_disabled
             for name, value in saved_env.items():
                 if value is None:
                     os.environ.pop(name, None)

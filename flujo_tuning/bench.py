@@ -161,7 +161,9 @@ def render(report: BenchReport, *, markdown: bool = False, color: bool = False) 
     for scenario, title in report.scenarios:
         cells = []
         for name in report.profiles:
-            rate = f"{report.median(scenario, name):,.0f} ±{report.spread(scenario, name):.0%}"
+            median = report.median(scenario, name)
+            shown = f"{median:,.0f}" if median >= 100 else f"{median:.1f}"  # slow scenarios: keep a digit
+            rate = f"{shown} ±{report.spread(scenario, name):.0%}"
             if name != base:
                 low, high = report.ratio_range(scenario, name)
                 rate += f" ({report.ratio(scenario, name):.2f}x, {low:.2f}-{high:.2f}x)"

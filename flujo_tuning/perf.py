@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Coroutine
 from typing import Any, ParamSpec, TypeVar
 
+from ._events import emit
 from ._state import STATE
 
 __all__ = ["TIMING_EVENT", "measure_time", "measure_time_async", "time_perf_ns", "time_perf_ns_to_seconds"]
@@ -39,8 +40,6 @@ def _decided_off() -> bool:
 
 
 def _log_timing(function: str, duration_ns: int) -> None:
-    from ._events import emit
-
     emit(TIMING_EVENT, "debug", function=function, duration_ns=duration_ns)
 
 

@@ -51,6 +51,7 @@ def test_every_component_has_a_section(component: str) -> None:
         {"codec": "json", "hasher": "sha256", "event_loop": "asyncio"},
         {"hasher": "xxh3_128", "perf_debug": True, "event_loop": "winloop"},
         {"task_factory": "eager", "asyncio_debug": True, "codec": "msgspec"},
+        {"state_backend": "memory", "tracing": "off"},
     ],
 )
 def test_reasons_the_library_logs_are_documented(overrides: dict[str, object]) -> None:

@@ -63,15 +63,30 @@ def differences(
     return found
 
 
+def _hosts_on_stack() -> set[str]:
+    """Top-level packages of the code that called us: the host driving this loop is among them
+    (uvicorn runs its loop inside its Server.run; Ray calls async-actor methods through its own
+    helpers). Importing a host is not evidence: an application may import uvicorn and run its own loop."""
+    found = set()
+    frame = sys._getframe(1)
+    while frame is not None:
+        name = frame.f_globals.get("__name__")
+        if isinstance(name, str):
+            found.add(name.partition(".")[0])
+        frame = frame.f_back  # type: ignore[assignment]
+    return found
+
+
 def host_fix() -> str:
     """The exact fix for the host that made the running loop, when we recognise it."""
-    if "uvicorn" in sys.modules:
+    hosts = _hosts_on_stack()
+    if hosts & {"uvicorn", "uvicorn_worker", "gunicorn"}:
         return (
             "uvicorn made this loop: start it with --loop flujo_tuning.integrations.uvicorn:loop_factory "
             "(uvicorn.run(..., loop='flujo_tuning.integrations.uvicorn:loop_factory'); under gunicorn, "
             "-k flujo_tuning.integrations.gunicorn.UvicornWorker)"
         )
-    if "ray" in sys.modules:
+    if "ray" in hosts:
         return (
             "Ray made this loop: start Ray with "
             "ray.init(runtime_env=flujo_tuning.integrations.ray.runtime_env())"

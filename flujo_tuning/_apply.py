@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from . import _flujo_env, _loop_install, _running
 from ._events import emit
 from ._state import STATE, register_fork_hook
-from .components import buffers, codec, event_loop, flujo, hasher, perf_debug, task_factory
+from .components import buffers, codec, event_loop, flujo, hasher, key_encoder, perf_debug, task_factory
 from .components._registry import Platform
 from .components.buffers import ScratchBuffers
 from .components.codec import Codec
@@ -105,10 +105,13 @@ def _loop_factory(
 
 
 def _fingerprint(settings: ResolvedSettings, decisions: tuple[Decision, ...], facts: dict[str, str]) -> str:
-    """Structured facts only (never reason sentences): rewording a message changes no fingerprint."""
+    """Structured facts only (never reason sentences): rewording a message changes no fingerprint.
+    The key encoder is left out: every encoder writes the same bytes, so it changes no key."""
     payload = {
         "settings": settings.values(),
-        "decisions": [[d.component, d.requested, d.choice, d.fallback] for d in decisions],
+        "decisions": [
+            [d.component, d.requested, d.choice, d.fallback] for d in decisions if d.component != "key_encoder"
+        ],
         "facts": facts,
     }
     text = json.dumps(payload, sort_keys=True, separators=(",", ":"))
@@ -129,6 +132,7 @@ def _build(settings: ResolvedSettings, platform: Platform) -> Tuning:
     )
     codec_decision, chosen_codec = codec.decide(settings.codec, source["codec"], strict)
     hasher_decision, chosen_hasher = hasher.decide(settings.hasher, source["hasher"], strict)
+    encoder_decision, encoder = key_encoder.decide(chosen_codec.name, source["codec"])
     buffer_decision, pool = buffers.decide(int(settings.buffer_size), source["buffer_size"])
     debug_decision = perf_debug.decide(settings.perf_debug, source["perf_debug"])
     flujo_facts = _flujo_env.facts()
@@ -154,6 +158,7 @@ def _build(settings: ResolvedSettings, platform: Platform) -> Tuning:
         factory_decision,
         codec_decision,
         hasher_decision,
+        encoder_decision,
         buffer_decision,
         debug_decision,
         flujo_decision,
@@ -174,9 +179,7 @@ def _build(settings: ResolvedSettings, platform: Platform) -> Tuning:
         loop_factory=_loop_factory(loop.new_loop, factory, settings.asyncio_debug),
         buffers=pool,
         fingerprint=_fingerprint(settings, decisions, facts),
-        # codec "json" means no third-party serializer anywhere: keys then take the reference path
-        # (same bytes, slower).
-        _key_maker=KeyMaker(chosen_hasher, pool.size, accelerated=chosen_codec.name != "json"),
+        _key_maker=KeyMaker(chosen_hasher, pool.size, encoder=encoder),
         _installs_policy=installs,
         _loop_class=loop.loop_class,
         _task_factory=factory,

@@ -10,7 +10,9 @@ from ._events import emit
 
 __all__ = ["APPLIED_EVENT", "DECISION_EVENT", "Component", "Decision", "log_decisions"]
 
-Component = Literal["event_loop", "task_factory", "codec", "hasher", "buffer_size", "perf_debug", "flujo"]
+Component = Literal[
+    "event_loop", "task_factory", "codec", "hasher", "key_encoder", "buffer_size", "perf_debug", "flujo"
+]
 
 DECISION_EVENT = "flujo_tuning.decision"
 APPLIED_EVENT = "flujo_tuning.applied"

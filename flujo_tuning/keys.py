@@ -1,18 +1,24 @@
 """Cache keys: ``fk1:<hasher>:<hex digest of the canonical bytes>``.
 
 The canonical encoding (docs/cache-keys.md) is defined by flujo_tuning's pure-Python reference
-in ``_canonical``. When msgspec and orjson are importable, values made only of the builtin types
-whose msgpack form *is* the canonical form (None, bool, int, float, str, bytes, bytearray, list,
-tuple, str-keyed dict) are encoded in C instead: two C passes prove the value has no other type,
-then msgspec writes the same bytes the reference would. Anything else takes the reference path.
+in ``_canonical``. Three encoders write those bytes, the fastest available chosen per Tuning:
+
+* ``native``: our C extension ``_fk1native`` (built at install where a compiler exists): one
+  pass that checks the types and writes the bytes of values made of builtin types, hashed where
+  they were written. Anything else is handed back to the next encoder.
+* ``msgspec``: for values made only of builtin types whose msgpack form *is* the canonical form,
+  two C passes prove the types, then msgspec writes the same bytes the reference would.
+* ``reference``: the pure-Python reference, for everything else.
 """
 
 from __future__ import annotations
 
+import importlib
 import io
 import pickle
 import threading
-from typing import Any
+from types import ModuleType
+from typing import Any, Literal
 
 from . import _canonical
 from ._canonical import MAX_DEPTH, register_encoder, unregister_encoder
@@ -23,8 +29,12 @@ from .components.hasher import Hasher
 __all__ = [
     "MAX_DEPTH",
     "SCHEME",
+    "ENCODERS",
+    "KeyEncoder",
     "KeyMaker",
     "accelerated_bytes",
+    "available_encoder",
+    "load_native",
     "canonical_bytes",
     "reference_bytes",
     "register_encoder",
@@ -33,6 +43,10 @@ __all__ = [
 
 #: The encoding version, first part of every key.
 SCHEME = "fk1"
+
+#: The key encoders, fastest first.
+KeyEncoder = Literal["native", "msgspec", "reference"]
+ENCODERS: tuple[KeyEncoder, ...] = ("native", "msgspec", "reference")
 
 #: Types whose msgpack encoding by msgspec equals the canonical encoding.
 _LEAVES = frozenset({str, int, float, bool, type(None), bytes})
@@ -184,8 +198,21 @@ def _default_accelerator() -> _Accelerator | None:
     return _accelerator
 
 
+def load_native() -> ModuleType | None:
+    """The native encoder, or None where it was not built (no compiler at install time)."""
+    try:
+        return importlib.import_module("flujo_tuning._fk1native")
+    except ImportError:
+        return None
+
+
 def accelerated_bytes(obj: Any) -> bytes | None:
-    """The canonical bytes from the fast path, or None where the fast path does not apply."""
+    """The canonical bytes from the fastest encoder that takes *obj*, or None where only the
+    reference does."""
+    native = load_native()
+    data: bytes | None = native.encode(obj) if native is not None else None
+    if data is not None:
+        return data
     fast = _default_accelerator()
     return fast.encode(obj) if fast is not None else None
 
@@ -193,8 +220,8 @@ def accelerated_bytes(obj: Any) -> bytes | None:
 def canonical_bytes(obj: Any) -> bytes:
     """The canonical fk1 encoding of *obj*: identical on every machine, Python and install.
 
-    Encoded the way the current Tuning encodes keys (so the stdlib profile uses no third-party
-    encoder here either); without one, by the fast path where it applies.
+    Encoded the way the current Tuning encodes keys (so the stdlib profile uses no compiled
+    encoder here either); without one, by the fastest encoder that takes the value.
     """
     from ._state import STATE
 
@@ -204,32 +231,56 @@ def canonical_bytes(obj: Any) -> bytes:
     return fast if fast is not None else _canonical.encode(obj)
 
 
+def available_encoder(allow_compiled: bool) -> tuple[KeyEncoder, str]:
+    """The encoder a KeyMaker will use, and why (the text of the key_encoder decision)."""
+    if not allow_compiled:
+        return "reference", "codec json asks for no compiled encoder: the pure-Python reference"
+    if load_native() is not None:
+        return "native", "flujo_tuning's C encoder (one pass: types checked while the bytes are written)"
+    why = "the native encoder was not built at install (no C compiler?)"
+    if _default_accelerator() is not None:
+        return "msgspec", f"{why}: msgspec for builtin values, the reference for the rest"
+    return "reference", f"{why}, and msgspec/orjson are unavailable: the pure-Python reference"
+
+
 class KeyMaker:
-    """Makes ``fk1:<hasher>:<hex>`` keys with one hasher, reusing per-thread scratch buffers.
+    """Makes ``fk1:<hasher>:<hex>`` keys with one hasher and one encoder (with fallbacks).
 
     The buffers are its own, never the ones ``tuning.buffers`` lends to users: encoding resizes a
-    buffer to the encoded length, which must not shrink a buffer a user was promised.
+    buffer to the encoded length, which must not shrink a buffer a user was promised. (The native
+    encoder writes into a per-thread buffer of its own.)
     """
 
-    def __init__(self, hasher: Hasher, buffer_size: int, *, accelerated: bool = True) -> None:
+    def __init__(self, hasher: Hasher, buffer_size: int, *, encoder: KeyEncoder = "native") -> None:
         self.prefix = f"{SCHEME}:{hasher.name}:"
         self.hasher = hasher
         self._new_hash = hasher.new
         buffers = ScratchBuffers(buffer_size)
         self._acquire = buffers.acquire
         self._release = buffers.release
-        self._fast = _load_accelerator() if accelerated else None
+        self._native = load_native() if encoder == "native" else None
+        self._fast = _load_accelerator() if encoder != "reference" else None
+        self.encoder: KeyEncoder = (
+            "native" if self._native is not None else "msgspec" if self._fast is not None else "reference"
+        )
 
     @property
     def accelerated(self) -> bool:
-        return self._fast is not None
+        return self.encoder != "reference"
 
     def canonical_bytes(self, obj: Any) -> bytes:
-        """The canonical bytes, by the fast path when it applies (identical either way)."""
-        fast = self._fast.encode(obj) if self._fast is not None else None
-        return fast if fast is not None else _canonical.encode(obj)
+        """The canonical bytes, by the fastest encoder that takes *obj* (identical either way)."""
+        data: bytes | None = self._native.encode(obj) if self._native is not None else None
+        if data is None and self._fast is not None:
+            data = self._fast.encode(obj)
+        return data if data is not None else _canonical.encode(obj)
 
     def __call__(self, obj: Any) -> str:
+        native = self._native
+        if native is not None:
+            key: str | None = native.key(obj, self._new_hash, self.prefix)
+            if key is not None:
+                return key
         fast = self._fast
         if fast is not None:
             data = fast.flat(obj)

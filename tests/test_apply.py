@@ -15,7 +15,7 @@ from structlog.testing import capture_logs
 from flujo_tuning import ConfigError, apply, current, reset, run
 from flujo_tuning.components import _registry
 
-COMPONENTS = ["event_loop", "task_factory", "codec", "hasher", "buffer_size", "perf_debug", "flujo"]
+COMPONENTS = ["event_loop", "task_factory", "codec", "hasher", "key_encoder", "buffer_size", "perf_debug", "flujo"]
 HAS_UVLOOP = sys.platform != "win32"
 
 
@@ -77,7 +77,7 @@ def test_different_settings_reapply_and_log_only_the_changes() -> None:
     assert current() is tuning
     assert tuning.codec.name == "json"
     decided = [e["component"] for e in events if e["event"] == "flujo_tuning.decision"]
-    assert decided == ["codec"]
+    assert decided == ["codec", "key_encoder"]  # codec json keeps keys on the reference encoder
     assert [e["event"] for e in events].count("flujo_tuning.applied") == 1
 
 

@@ -13,6 +13,7 @@ import sys
 import warnings
 from collections.abc import Callable
 from pathlib import Path
+from typing import get_args
 
 import pytest
 import structlog
@@ -20,9 +21,11 @@ from structlog.testing import capture_logs
 
 import flujo_tuning
 from flujo_tuning import ConfigError, ConfigWarning, apply, cache_key, resolve, run
+from flujo_tuning.decisions import Component
 
 from .conftest import records_of, structlog_configured, write
 
+COMPONENTS = get_args(Component)
 SHIPPED = ["debug", "default", "ephemeral", "low-memory", "stdlib", "throughput"]
 
 #: Every FLUJO_* variable Flujo 0.6.11 reads (measured by installing it): none is a typo of ours.
@@ -130,7 +133,7 @@ def test_with_basic_config_at_info_events_appear_in_the_apps_format(project: Pat
     assert any(
         line.startswith("APP INFO flujo_tuning flujo_tuning.applied: profile='default'") for line in lines
     )
-    assert len([line for line in lines if "flujo_tuning.decision" in line]) == 7
+    assert len([line for line in lines if "flujo_tuning.decision" in line]) == len(COMPONENTS)
 
 
 def test_structured_fields_are_attributes_of_the_log_record() -> None:
@@ -188,7 +191,7 @@ def test_structlog_configured_after_import_is_honoured() -> None:
     flujo_tuning.reset()
     with structlog_configured(processors=[keep]):
         apply()
-    assert seen.count("flujo_tuning.decision") == 7
+    assert seen.count("flujo_tuning.decision") == len(COMPONENTS)
 
 
 # 2. Other programs' FLUJO_* variables
@@ -331,7 +334,7 @@ def test_the_demo_prints_every_decision_and_the_loops_qualified_class(project: P
         check=True,
         env={k: v for k, v in os.environ.items() if not k.startswith("FLUJO_")},
     )
-    assert done.stdout.count("flujo_tuning.decision") == 7
+    assert done.stdout.count("flujo_tuning.decision") == len(COMPONENTS)
     assert "flujo_tuning.applied" in done.stdout
     stdlib_loop = asyncio.SelectorEventLoop
     assert f"loop {stdlib_loop.__module__}.{stdlib_loop.__qualname__}," in done.stdout

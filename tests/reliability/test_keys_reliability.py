@@ -8,7 +8,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 
 from flujo_tuning.components import hasher as hasher_component
-from flujo_tuning.keys import KeyMaker, accelerated_bytes, canonical_bytes, reference_bytes
+from flujo_tuning.keys import KeyMaker, accelerated_bytes, canonical_bytes, load_native, reference_bytes
 
 from ..golden.values import VALUES
 from ..test_keys import GOLDEN, VALUES_STRATEGY, spec_equal_form
@@ -42,6 +42,17 @@ def test_fast_path_matches_the_reference(count: Callable[[str, int], None], valu
         assert fast == reference_bytes(value)
 
 
+@MANY
+@given(VALUES_STRATEGY)
+def test_native_encoder_matches_the_reference(count: Callable[[str, int], None], value: Any) -> None:
+    native = load_native()
+    assert native is not None, "the native encoder is not built in this environment"
+    data = native.encode(value)
+    if data is not None:
+        count("native encodings compared with the reference", 1)
+        assert data == reference_bytes(value)
+
+
 def test_golden_vectors_identical_with_optional_packages_hidden(
     hide_module: Callable[..., None], count: Callable[[str, int], None]
 ) -> None:
@@ -49,6 +60,7 @@ def test_golden_vectors_identical_with_optional_packages_hidden(
     hide_module("orjson")
     hide_module("blake3")
     hide_module("xxhash")
+    hide_module("flujo_tuning._fk1native")
     sha256 = hasher_component.LOADERS["sha256"]().backend
     maker = KeyMaker(sha256, 256)
     assert not maker.accelerated

@@ -12,7 +12,7 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(STAMP): pyproject.toml | $(BIN)/python
+$(STAMP): pyproject.toml flujo_tuning/_fk1native.c | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
@@ -30,7 +30,7 @@ test: $(STAMP)
 
 # Heavy optional stacks, each in an environment of its own (CI: real Ray on 3.12, real Flujo
 # 0.6.11 on 3.13): make test-ray VENV=.ci-venvs/ray, make test-flujo VENV=.ci-venvs/flujo.
-$(VENV)/.installed-%: pyproject.toml | $(BIN)/python
+$(VENV)/.installed-%: pyproject.toml flujo_tuning/_fk1native.c | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev,$*]'
 	touch $@
 

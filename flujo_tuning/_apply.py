@@ -110,7 +110,9 @@ def _fingerprint(settings: ResolvedSettings, decisions: tuple[Decision, ...], fa
     payload = {
         "settings": settings.values(),
         "decisions": [
-            [d.component, d.requested, d.choice, d.fallback] for d in decisions if d.component != "key_encoder"
+            [d.component, d.requested, d.choice, d.fallback]
+            for d in decisions
+            if d.component != "key_encoder"
         ],
         "facts": facts,
     }

@@ -43,6 +43,7 @@ typedef struct {
 } Out;
 
 static PyObject *thread_key; /* interned THREAD_KEY */
+static PyObject *str_hexdigest, *str_release;
 
 static void out_init(Out *o, int use_bytearray) {
     o->data = o->stack;
@@ -74,6 +75,7 @@ static PyObject *take_thread_buffer(Py_ssize_t at_least) {
             return NULL;
         }
     }
+    if (buffer != NULL && ((PyByteArrayObject *)buffer)->ob_exports > 0) Py_CLEAR(buffer);
     if (buffer == NULL) buffer = PyByteArray_FromStringAndSize(NULL, at_least);
     else if (PyByteArray_GET_SIZE(buffer) < at_least && PyByteArray_Resize(buffer, at_least) < 0) {
         Py_DECREF(buffer);
@@ -83,7 +85,8 @@ static PyObject *take_thread_buffer(Py_ssize_t at_least) {
 }
 
 static void give_back_thread_buffer(PyObject *buffer) {
-    if (PyByteArray_GET_SIZE(buffer) <= RETAIN_LIMIT) {
+    /* Kept for the next call unless it grew too large or someone still holds a view of it. */
+    if (PyByteArray_GET_SIZE(buffer) <= RETAIN_LIMIT && ((PyByteArrayObject *)buffer)->ob_exports == 0) {
         PyObject *tdict = PyThreadState_GetDict();
         if (tdict != NULL && PyDict_SetItem(tdict, thread_key, buffer) < 0) PyErr_Clear();
     }
@@ -471,9 +474,33 @@ static PyObject *py_encode(PyObject *module, PyObject *obj) {
     return result;
 }
 
-/* key(obj, new_hash, prefix) -> str | None: prefix + new_hash(<canonical bytes>).hexdigest().
- * The bytes are hashed where they were written (the stack array, or the thread's scratch
- * bytearray), through a memoryview that is released before the buffer is reused. */
+/* new_hash(<the bytes written>). Bytes that fit the stack array are handed over as a bytes object
+ * (cheaper to make than a memoryview: measured); bytes in the thread's scratch bytearray are hashed
+ * in place, through a memoryview of it. */
+static PyObject *hash_written(Out *o, PyObject *new_hash) {
+    if (o->bytearray == NULL) {
+        PyObject *data = PyBytes_FromStringAndSize(o->data, o->len);
+        if (data == NULL) return NULL;
+        PyObject *hash = PyObject_CallOneArg(new_hash, data);
+        Py_DECREF(data);
+        return hash;
+    }
+    /* A view of the bytearray itself: a hasher that kept an export would keep the bytearray alive
+     * and unresizable, and such a buffer is not reused (give_back_thread_buffer). */
+    PyObject *whole = PyMemoryView_FromObject(o->bytearray);
+    if (whole == NULL) return NULL;
+    PyObject *view = PySequence_GetSlice(whole, 0, o->len);
+    Py_DECREF(whole);
+    if (view == NULL) return NULL;
+    PyObject *hash = PyObject_CallOneArg(new_hash, view);
+    PyObject *released = PyObject_CallMethodNoArgs(view, str_release);
+    if (released == NULL) PyErr_Clear(); /* still exported by the hasher: the buffer is dropped */
+    Py_XDECREF(released);
+    Py_DECREF(view);
+    return hash;
+}
+
+/* key(obj, new_hash, prefix) -> str | None: prefix + new_hash(<canonical bytes>).hexdigest(). */
 static PyObject *py_key(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
     if (nargs != 3) {
         PyErr_SetString(PyExc_TypeError, "key(obj, new_hash, prefix) takes 3 arguments");
@@ -489,15 +516,8 @@ static PyObject *py_key(PyObject *module, PyObject *const *args, Py_ssize_t narg
     int rc = encode(&o, obj, 0);
     PyObject *result = NULL;
     if (rc == OK) {
-        PyObject *view = PyMemoryView_FromMemory(o.data, o.len, PyBUF_READ);
-        PyObject *hash = view == NULL ? NULL : PyObject_CallOneArg(new_hash, view);
-        if (view != NULL) {
-            PyObject *released = PyObject_CallMethod(view, "release", NULL);
-            if (released == NULL && hash != NULL) Py_CLEAR(hash); /* still exported: refuse */
-            Py_XDECREF(released);
-            Py_DECREF(view);
-        }
-        PyObject *hex = hash == NULL ? NULL : PyObject_CallMethod(hash, "hexdigest", NULL);
+        PyObject *hash = hash_written(&o, new_hash);
+        PyObject *hex = hash == NULL ? NULL : PyObject_CallMethodNoArgs(hash, str_hexdigest);
         Py_XDECREF(hash);
         if (hex != NULL) {
             if (PyUnicode_Check(hex)) result = PyUnicode_Concat(prefix, hex);
@@ -528,7 +548,9 @@ static struct PyModuleDef module_def = {
 
 PyMODINIT_FUNC PyInit__fk1native(void) {
     thread_key = PyUnicode_InternFromString(THREAD_KEY);
-    if (thread_key == NULL) return NULL;
+    str_hexdigest = PyUnicode_InternFromString("hexdigest");
+    str_release = PyUnicode_InternFromString("release");
+    if (thread_key == NULL || str_hexdigest == NULL || str_release == NULL) return NULL;
     PyObject *module = PyModule_Create(&module_def);
     if (module == NULL) return NULL;
     if (PyModule_AddIntConstant(module, "MAX_DEPTH", MAX_DEPTH) < 0 ||

@@ -27,15 +27,15 @@ from .components.buffers import ScratchBuffers
 from .components.hasher import Hasher
 
 __all__ = [
+    "ENCODERS",
     "MAX_DEPTH",
     "SCHEME",
-    "ENCODERS",
     "KeyEncoder",
     "KeyMaker",
     "accelerated_bytes",
     "available_encoder",
-    "load_native",
     "canonical_bytes",
+    "load_native",
     "reference_bytes",
     "register_encoder",
     "unregister_encoder",
@@ -238,7 +238,7 @@ def available_encoder(allow_compiled: bool) -> tuple[KeyEncoder, str]:
     if load_native() is not None:
         return "native", "flujo_tuning's C encoder (one pass: types checked while the bytes are written)"
     why = "the native encoder was not built at install (no C compiler?)"
-    if _default_accelerator() is not None:
+    if _load_accelerator() is not None:
         return "msgspec", f"{why}: msgspec for builtin values, the reference for the rest"
     return "reference", f"{why}, and msgspec/orjson are unavailable: the pure-Python reference"
 

@@ -15,7 +15,16 @@ from structlog.testing import capture_logs
 from flujo_tuning import ConfigError, apply, current, reset, run
 from flujo_tuning.components import _registry
 
-COMPONENTS = ["event_loop", "task_factory", "codec", "hasher", "key_encoder", "buffer_size", "perf_debug", "flujo"]
+COMPONENTS = [
+    "event_loop",
+    "task_factory",
+    "codec",
+    "hasher",
+    "key_encoder",
+    "buffer_size",
+    "perf_debug",
+    "flujo",
+]
 HAS_UVLOOP = sys.platform != "win32"
 
 

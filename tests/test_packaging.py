@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -81,3 +82,62 @@ def test_installed_wheel_resolves_its_shipped_profiles(wheel: Path, tmp_path: Pa
     assert module.startswith(str(target))
     assert profiles == str(target / "flujo_tuning" / "_profiles")
     assert task_factory == "eager"
+
+
+def test_wheel_carries_the_native_encoder_built_here(wheel: Path) -> None:
+    names = zipfile.ZipFile(wheel).namelist()
+    assert [n for n in names if n.startswith("flujo_tuning/_fk1native") and n.endswith((".so", ".pyd"))]
+
+
+def _source_copy(destination: Path) -> Path:
+    """The files a fresh clone has (no build/ directory, no compiled module from an earlier build)."""
+    ignore = shutil.ignore_patterns("*.so", "*.pyd", "__pycache__", "*.egg-info")
+    for name in ("flujo_tuning", "profiles"):
+        shutil.copytree(ROOT / name, destination / name, ignore=ignore)
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy2(ROOT / name, destination / name)
+    return destination
+
+
+def test_install_without_a_c_compiler_works_and_uses_the_python_encoders(tmp_path: Path) -> None:
+    source = _source_copy(tmp_path / "src")
+    target = tmp_path / "site"
+    env = {**_tool_env(), "CC": str(tmp_path / "no-such-compiler")}
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--no-deps",
+            "--no-build-isolation",
+            "--target",
+            str(target),
+            str(source),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert not list((target / "flujo_tuning").glob("_fk1native*.so"))
+    assert not (target / "flujo_tuning" / "_fk1native.c").exists()
+    code = (
+        # This environment's editable install of the checkout must not lend its compiled module.
+        "import sys; sys.meta_path[:] = [f for f in sys.meta_path if '__editable__' not in repr(f)];"
+        "import flujo_tuning; t = flujo_tuning.apply(); d = t.decision('key_encoder');"
+        "print(flujo_tuning.__file__, d.choice, t.cache_key({'q': 5}))"
+    )
+    # The target first, then this environment's packages (msgspec, orjson, blake3 ...).
+    paths = [str(target), *sys.path[1:]]
+    run_env = {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=run_env, check=True
+    )
+    module, encoder, key = out.stdout.split()
+    assert module.startswith(str(target))
+    assert encoder == "msgspec"
+    import flujo_tuning
+
+    assert key == flujo_tuning.preview().cache_key({"q": 5})

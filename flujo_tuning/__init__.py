@@ -13,6 +13,7 @@ if TYPE_CHECKING:
 
     from . import perf
     from ._apply import Tuning, apply, cache_key, current, preview, reset, run, verify, worker_init
+    from .calibration import CalibrationError, CalibrationReport, calibrate
     from .components.buffers import ScratchBuffers
     from .components.codec import Codec
     from .components.hasher import Hasher
@@ -21,6 +22,8 @@ if TYPE_CHECKING:
     from .settings import ResolvedSettings, resolve
 
 __all__ = [
+    "CalibrationError",
+    "CalibrationReport",
     "Codec",
     "ConfigError",
     "ConfigWarning",
@@ -31,6 +34,7 @@ __all__ = [
     "Tuning",
     "apply",
     "cache_key",
+    "calibrate",
     "canonical_bytes",
     "current",
     "perf",
@@ -49,6 +53,9 @@ del TYPE_CHECKING  # only for type checkers: not part of the public surface
 
 # Public name -> module that defines it, imported on first attribute access.
 _LAZY = {
+    "CalibrationError": "flujo_tuning.calibration",
+    "CalibrationReport": "flujo_tuning.calibration",
+    "calibrate": "flujo_tuning.calibration",
     "Codec": "flujo_tuning.components.codec",
     "Decision": "flujo_tuning.decisions",
     "Hasher": "flujo_tuning.components.hasher",

@@ -209,6 +209,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--flujo", action="store_true", help="real Flujo pipelines instead (needs Flujo: the flujo extra)"
     )
+    parser.add_argument("--plot", metavar="FILE.svg", help="also draw a chart (needs the plot extra)")
     return parser
 
 
@@ -231,6 +232,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     from ._errors import ConfigError
 
+    if args.plot:
+        from ._plot import PlotError, check_plot_path
+
+        try:
+            check_plot_path(args.plot)
+        except PlotError as exc:
+            print(f"flujo-tuning bench: {exc}", file=sys.stderr)
+            return 2
     try:
         report = run_bench(profiles, quick=args.quick, progress=sys.stderr.isatty(), flujo=args.flujo)
     except ConfigError as exc:
@@ -238,6 +247,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     color = sys.stdout.isatty() and "NO_COLOR" not in os.environ and not args.markdown
     sys.stdout.write(render(report, markdown=args.markdown, color=color))
+    if args.plot:
+        from ._plot import plot_bench
+
+        plot_bench(report, args.plot)
     return 0
 
 

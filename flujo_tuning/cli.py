@@ -38,6 +38,7 @@ examples:
   flujo-tuning diff default throughput      only what differs between two profiles
   flujo-tuning fingerprint --json           compare machines of a fleet before a deploy
   flujo-tuning bench --quick --markdown     the three scenarios per profile, as a Markdown table
+  flujo-tuning calibrate app:run_once       measure your own workload under each profile, pick one
 
 exit codes: 0 success, 1 configuration error, 2 usage error
 """
@@ -255,7 +256,57 @@ def cmd_bench(args: argparse.Namespace) -> int:
         argv.append("--quick")
     if args.markdown:
         argv.append("--markdown")
+    if args.plot:
+        argv += ["--plot", args.plot]
     return bench_main(argv)
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    from ._plot import PlotError
+    from .calibration import CalibrationError, calibrate, dump_json, parse_budget, plan_write, render, write
+
+    try:
+        budget = parse_budget(args.budget)
+        profiles = [p.strip() for p in args.profiles.split(",") if p.strip()] if args.profiles else None
+        if args.plot:
+            from ._plot import check_plot_path
+
+            check_plot_path(args.plot)
+        report = calibrate(
+            args.target,
+            profiles=profiles,
+            search=args.search,
+            budget=budget,
+            rounds=args.rounds,
+            progress=sys.stderr.isatty() and not args.json,
+        )
+        plan = plan_write(report, name=args.name) if report.winner is not None else None
+    except (CalibrationError, PlotError) as exc:
+        print(f"flujo-tuning calibrate: {exc}", file=sys.stderr)
+        return 2
+    if args.plot:
+        from ._plot import plot_calibration
+
+        plot_calibration(report, args.plot)
+    if args.json:
+        dump_json(report, sys.stdout)
+    else:
+        terminal = sys.stdout.isatty() and "NO_COLOR" not in os.environ
+        sys.stdout.write(render(report, terminal=terminal))
+    if plan is None:
+        if args.write:
+            print("flujo-tuning calibrate: nothing written (the candidates tie)", file=sys.stderr)
+        return 0
+    if args.write:
+        write(plan)
+        verb = "replaced" if plan.replaced else "wrote"
+        print(f"{verb} {plan.profile_path}; set profile = {args.name!r} in {plan.pyproject}", file=sys.stderr)
+    elif not args.json:
+        sys.stdout.write(
+            f"\n--write would write {plan.profile_path}:\n\n{plan.profile_text}\n"
+            f"and set profile = {args.name!r} in [tool.flujo_tuning] of {plan.pyproject}\n"
+        )
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -322,7 +373,36 @@ def build_parser() -> argparse.ArgumentParser:
         help="comma-separated, baseline first (default: stdlib,default,throughput; --flujo: + ephemeral)",
     )
     bench.add_argument("--flujo", action="store_true", help="real Flujo pipelines (needs the flujo extra)")
+    bench.add_argument("--plot", metavar="FILE.svg", help="also draw a chart (needs the plot extra)")
     bench.set_defaults(run=cmd_bench)
+
+    calibrate = command(
+        "calibrate",
+        "run TARGET (module:function, one unit of your work) under each candidate profile, each in a "
+        "fresh process, interleaved; report calls/s and ratios, and recommend a profile only when it "
+        "wins beyond the noise",
+        "flujo-tuning calibrate app.pipeline:run_once --search --budget 2m --write",
+    )
+    calibrate.add_argument("target", metavar="TARGET", help="module:function, importable from here")
+    calibrate.add_argument(
+        "--profiles", help="comma-separated candidates (default: every shipped and project profile)"
+    )
+    calibrate.add_argument(
+        "--search", action="store_true", help="also vary one component at a time from the current profile"
+    )
+    calibrate.add_argument(
+        "--budget", default="60s", help="time for the whole run, e.g. 60s, 2m (default 60s)"
+    )
+    calibrate.add_argument(
+        "--rounds", type=int, default=None, help="at most this many rounds (default: budget)"
+    )
+    calibrate.add_argument("--write", action="store_true", help="write the winner into this project")
+    calibrate.add_argument(
+        "--name", default="calibrated", help="name of the written profile (default calibrated)"
+    )
+    calibrate.add_argument("--json", action="store_true", help="one JSON document instead of the table")
+    calibrate.add_argument("--plot", metavar="FILE.svg", help="also draw a chart (needs the plot extra)")
+    calibrate.set_defaults(run=cmd_calibrate)
 
     fingerprint = command(
         "fingerprint",

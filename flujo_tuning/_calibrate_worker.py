@@ -1,0 +1,214 @@
+"""One calibration candidate in a process of its own: ``python -m flujo_tuning._calibrate_worker TARGET``.
+
+The candidate's settings arrive as ``FLUJO_*`` variables and are applied at start-up, as a
+production process would. Then the worker answers the parent, one JSON line per command, on the
+stdout it was started with; the target's own prints go to /dev/null so they cannot corrupt that
+channel. Commands (stdin, one per line): ``warmup SECONDS`` and ``sample CALLS``; end of input ends
+the worker. Ctrl-C is the parent's business: the worker ignores SIGINT and stops when its stdin
+closes.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import json
+import os
+import signal
+import sys
+import time
+import traceback
+from collections.abc import Callable, Iterator
+from typing import IO, Any
+
+#: Warm-up never makes more calls than this, however fast the target.
+MAX_WARMUP_CALLS = 1_000_000
+
+
+class _TargetError(Exception):
+    def __init__(self, stage: str, message: str, detail: str = "") -> None:
+        super().__init__(message)
+        self.stage = stage
+        self.message = message
+        self.detail = detail
+
+
+def _summary(exc: BaseException) -> tuple[str, str]:
+    """The exception in one line, and the last frames of its traceback (the user's code)."""
+    frames = traceback.extract_tb(exc.__traceback__)[-3:]
+    lines = [f'  File "{f.filename}", line {f.lineno}, in {f.name}: {(f.line or "").strip()}' for f in frames]
+    return f"{type(exc).__name__}: {exc}", "\n".join(lines)
+
+
+def load_target(spec: str) -> Callable[[], Any]:
+    """``module:function`` imported from the current directory, checked to be callable without
+    arguments; a _TargetError says what is wrong."""
+    module_name, _, attribute = spec.partition(":")
+    try:
+        module = importlib.import_module(module_name)
+    except BaseException as exc:  # a target module may even call sys.exit()
+        message, detail = _summary(exc)
+        raise _TargetError("import", f"cannot import {module_name!r}: {message}", detail) from exc
+    target: Any = module
+    for part in attribute.split("."):
+        if not hasattr(target, part):
+            raise _TargetError("target", f"module {module_name!r} has no attribute {attribute!r}")
+        target = getattr(target, part)
+    if not callable(target):
+        raise _TargetError("target", f"{spec} is not callable (it is a {type(target).__name__})")
+    try:
+        signature = inspect.signature(target)
+    except (TypeError, ValueError):  # some builtins have none: trust the call
+        return target  # type: ignore[no-any-return]
+    required = [
+        p.name
+        for p in signature.parameters.values()
+        if p.default is inspect.Parameter.empty
+        and p.kind not in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
+    ]
+    if required:
+        raise _TargetError(
+            "target",
+            f"{spec} needs arguments ({', '.join(required)}); calibrate calls it with none: "
+            "wrap one representative unit of work in a function without parameters",
+        )
+    return target  # type: ignore[no-any-return]
+
+
+class _Worker:
+    """Answers the parent's commands, one JSON line each. An async target runs in one event loop
+    for the worker's life (made by the applied Tuning, as in production); a sync target runs
+    with no loop at all (it may start its own with asyncio.run)."""
+
+    def __init__(self, target: Callable[[], Any], channel: IO[str]) -> None:
+        self.target = target
+        self.channel = channel
+        self.is_async = inspect.iscoroutinefunction(target)
+
+    def send(self, **message: Any) -> None:
+        self.channel.write(json.dumps(message) + "\n")
+        self.channel.flush()
+
+    def commands(self) -> Iterator[tuple[str, str]]:
+        for line in sys.stdin:
+            command, _, argument = line.strip().partition(" ")
+            if command not in ("warmup", "sample"):
+                self.send(event="failed", stage="protocol", error=f"unknown command {line!r}")
+                return
+            yield command, argument
+
+    def failed(self, command: str, exc: Exception) -> None:
+        message, detail = _summary(exc)
+        self.send(
+            event="failed", stage="warm-up" if command == "warmup" else "sample", error=message, detail=detail
+        )
+
+    def serve_sync(self) -> None:
+        target = self.target
+
+        def calls(count: int) -> float:
+            start = time.perf_counter()
+            for _ in range(count):
+                target()
+            return time.perf_counter() - start
+
+        self.send(event="loaded", problems=[], choices=_choices())
+        for command, argument in self.commands():
+            try:
+                if command == "warmup":
+                    calls(1)  # pays for imports and caches; not counted
+                    per_call, count = _warmup(calls, float(argument))
+                    self.send(event="ready", per_call=per_call, calls=count)
+                else:
+                    self.send(event="sample", seconds=calls(int(argument)))
+            except Exception as exc:
+                self.failed(command, exc)
+                return
+
+    async def serve_async(self) -> None:
+        from . import verify
+
+        target = self.target
+
+        async def calls(count: int) -> float:
+            start = time.perf_counter()
+            for _ in range(count):
+                await target()
+            return time.perf_counter() - start
+
+        # verify() inside the loop the target runs in: what runs is what was decided.
+        self.send(event="loaded", problems=verify(), choices=_choices())
+        for command, argument in self.commands():  # blocks the loop between samples, on purpose
+            try:
+                if command == "warmup":
+                    await calls(1)
+                    count, elapsed, batch = 0, 0.0, 1
+                    while elapsed < float(argument) and count < MAX_WARMUP_CALLS:
+                        elapsed += await calls(batch)
+                        count += batch
+                        batch *= 2
+                    self.send(event="ready", per_call=elapsed / count, calls=count + 1)
+                else:
+                    self.send(event="sample", seconds=await calls(int(argument)))
+            except Exception as exc:
+                self.failed(command, exc)
+                return
+
+
+def _choices() -> dict[str, str]:
+    from . import current
+
+    tuning = current()
+    return {d.component: d.choice for d in tuning.decisions} if tuning is not None else {}
+
+
+def _warmup(calls: Callable[[int], float], seconds: float) -> tuple[float, int]:
+    """Call in doubling batches until *seconds* have passed; the mean time per call."""
+    count, elapsed, batch = 0, 0.0, 1
+    while elapsed < seconds and count < MAX_WARMUP_CALLS:
+        elapsed += calls(batch)
+        count += batch
+        batch *= 2
+    return elapsed / count, count + 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    channel = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)  # the target's prints must not reach the protocol channel
+    os.close(devnull)
+    sys.path.insert(0, os.getcwd())
+    worker: _Worker | None = None
+    try:
+        import flujo_tuning
+
+        try:
+            flujo_tuning.apply()
+        except flujo_tuning.ConfigError as exc:
+            raise _TargetError("apply", str(exc)) from exc
+        worker = _Worker(load_target(args[0]), channel)
+        if worker.is_async:
+            flujo_tuning.run(worker.serve_async())
+        else:
+            worker.serve_sync()
+    except _TargetError as failure:
+        channel.write(
+            json.dumps(
+                {
+                    "event": "failed",
+                    "stage": failure.stage,
+                    "error": failure.message,
+                    "detail": failure.detail,
+                }
+            )
+            + "\n"
+        )
+        channel.flush()
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,116 @@
+"""SVG charts for ``bench --plot`` and ``calibrate --plot``, drawn with matplotlib (the ``plot``
+extra). matplotlib is imported only here, only when a chart is asked for, and only through its
+object API (``Figure``): no pyplot, so no GUI backend and no global figure state.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .bench import BenchReport
+    from .calibration import CalibrationReport
+
+__all__ = ["PlotError", "check_plot_path", "plot_bench", "plot_calibration"]
+
+_INSTALL = "pip install 'flujo-tuning[plot]'"
+_COLORS = {"winner": "#2a9d8f", "current": "#264653", "other": "#8ab17d", "baseline": "#b0b0b0"}
+
+
+class PlotError(ValueError):
+    """--plot cannot be honoured: a wrong file name, or matplotlib is not installed."""
+
+
+def check_plot_path(path: str) -> None:
+    """Fail before any measuring: a run of minutes must not end in a missing-package error."""
+    target = Path(path)
+    if target.suffix.lower() != ".svg":
+        raise PlotError(f"--plot {path!r}: the chart is an SVG file, name it *.svg")
+    if not target.resolve().parent.is_dir():
+        raise PlotError(f"--plot {path!r}: directory {target.resolve().parent} does not exist")
+    _figure_class()
+
+
+def _figure_class() -> Any:
+    try:
+        from matplotlib.figure import Figure
+    except ImportError as exc:
+        raise PlotError(f"--plot needs matplotlib, which is not installed: {_INSTALL}") from exc
+    return Figure
+
+
+def _save(figure: Any, path: str) -> None:
+    import matplotlib
+
+    # A fixed salt and no date: the same figures give the same file.
+    with matplotlib.rc_context({"svg.hashsalt": "flujo-tuning", "svg.fonttype": "none"}):
+        figure.savefig(path, format="svg", metadata={"Date": None}, bbox_inches="tight")
+
+
+def plot_calibration(report: CalibrationReport, path: str) -> None:
+    """A horizontal bar per measured candidate: median calls/s, whiskers from the slowest to the
+    fastest round."""
+    measured = sorted(report.measured, key=lambda c: c.median)
+    figure = _figure_class()(figsize=(8, 0.45 * len(measured) + 1.6))
+    axes = figure.subplots()
+    winner = report.winner
+    medians = [c.median for c in measured]
+    errors = [[c.median - min(c.rates) for c in measured], [max(c.rates) - c.median for c in measured]]
+    colors = [
+        _COLORS["winner"]
+        if c.name == winner
+        else _COLORS["current"]
+        if c.name == report.current
+        else _COLORS["other"]
+        for c in measured
+    ]
+    labels = [c.name + (" (current)" if c.name == report.current else "") for c in measured]
+    axes.barh(labels, medians, xerr=errors, color=colors, capsize=3)
+    axes.set_xlabel(
+        f"calls/s: median of {report.rounds} interleaved rounds (whiskers: slowest-fastest round)"
+    )
+    verdict = f"winner: {winner}" if winner else f"tie: keep {report.current}"
+    axes.set_title(f"flujo-tuning calibrate {report.target} ({verdict})", fontsize=10)
+    axes.grid(axis="x", alpha=0.3)
+    _save(figure, path)
+
+
+def plot_bench(report: BenchReport, path: str) -> None:
+    """Per scenario, a bar per profile: its speed relative to the baseline (median per-round
+    ratio), whiskers over the per-round range; the baseline is the line at 1.0."""
+    base = report.profiles[0]
+    others = report.profiles[1:]
+    scenarios = list(report.scenarios)
+    figure = _figure_class()(figsize=(8, 1.0 + 0.9 * len(scenarios)))
+    axes = figure.subplots()
+    height = 0.8 / max(1, len(others))
+    palette = ["#264653", "#2a9d8f", "#e9c46a", "#f4a261", "#e76f51"]
+    for index, name in enumerate(others):
+        ratios, low, high, positions = [], [], [], []
+        for row, (scenario, _) in enumerate(scenarios):
+            ratio = report.ratio(scenario, name)
+            lowest, highest = report.ratio_range(scenario, name)
+            ratios.append(ratio)
+            low.append(ratio - lowest)
+            high.append(highest - ratio)
+            positions.append(row + index * height - 0.4 + height / 2)
+        axes.barh(
+            positions,
+            ratios,
+            height=height,
+            xerr=[low, high],
+            capsize=3,
+            label=name,
+            color=palette[index % 5],
+        )
+    axes.axvline(1.0, color=_COLORS["baseline"], linestyle="--", linewidth=1)
+    axes.set_yticks(range(len(scenarios)), [title for _, title in scenarios])
+    axes.invert_yaxis()
+    axes.set_xlabel(
+        f"speed vs {base} (1.0 = {base}); median of {report.rounds} interleaved rounds, whiskers: range"
+    )
+    axes.set_title(f"flujo-tuning bench ({report.environment.get('python', '')})", fontsize=10)
+    axes.legend(loc="lower right", fontsize=8)
+    axes.grid(axis="x", alpha=0.3)
+    _save(figure, path)

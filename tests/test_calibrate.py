@@ -1,0 +1,342 @@
+"""flujo-tuning calibrate: real worker processes running workloads of our own."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+import flujo_tuning
+from flujo_tuning import CalibrationError, calibrate, resolve
+from flujo_tuning.calibration import MIN_ROUNDS_FOR_A_WINNER, parse_budget, plan_write
+
+from .conftest import write
+
+WORKLOADS = '''
+import asyncio
+import time
+
+CACHE = {i: {"answer": i} for i in range(200)}
+
+
+async def cached(i):
+    return CACHE[i]  # a cache hit: completes without ever suspending
+
+
+async def gather_hits():
+    """One pipeline step fanning out to 200 cache hits: eager tasks finish them at creation."""
+    await asyncio.gather(*(cached(i) for i in range(200)))
+
+
+def cpu_only():
+    """Touches nothing the profiles change: every candidate ties."""
+    sum(i * i for i in range(300))
+
+
+async def no_eager_please():
+    if asyncio.get_running_loop().get_task_factory() is not None:
+        raise RuntimeError("this step breaks under eager tasks")
+    await asyncio.sleep(0)
+
+
+def needs(a, b=1):
+    return a
+
+
+NOT_CALLABLE = 42
+
+
+def always_fails():
+    raise ValueError("broken on purpose")
+
+
+def slow():
+    print("noise on stdout that must not reach the report")
+    time.sleep(0.15)
+'''
+
+PYPROJECT = """\
+# The demo project: this comment must survive --write.
+[project]
+name = "demo"  # so must this one
+
+[tool.flujo_tuning]
+# chosen by hand, before measuring
+profile = "default"
+"""
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    write(tmp_path / "workloads.py", WORKLOADS)
+    write(tmp_path / "pyproject.toml", PYPROJECT)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def _cli(*args: str, cwd: Path, timeout: float = 180) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "flujo_tuning", "calibrate", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+@pytest.mark.skipif(sys.version_info < (3, 12), reason="eager tasks need Python 3.12")
+def test_gather_of_cache_hits_picks_eager_tasks_and_write_keeps_the_comments(
+    project: Path,
+) -> None:  # pragma: no-cover-before-312
+    done = _cli(
+        "workloads:gather_hits",
+        "--profiles",
+        "default,throughput",
+        "--budget",
+        "25s",
+        "--json",
+        "--write",
+        cwd=project,
+    )
+    assert done.returncode == 0, done.stderr
+    document = json.loads(done.stdout)
+    assert document["current"] == "default"
+    assert document["rounds"] >= MIN_ROUNDS_FOR_A_WINNER
+    assert document["winner"] == "throughput", document["verdict"]
+    winner = next(c for c in document["candidates"] if c["name"] == "throughput")
+    assert winner["choices"]["task_factory"] == "eager"  # decided in its own process
+    assert winner["vs_current"]["low"] > 1.0  # faster in every round
+    assert all(c["problems"] == [] for c in document["candidates"])  # what ran is what was decided
+    assert {c["name"] for c in document["candidates"]} == {"stdlib", "default", "throughput"}
+    assert "calibrating" not in done.stderr  # no progress bar when not on a terminal
+
+    # --write made the measured winner this project's profile, comments and layout kept.
+    profile = project / "flujo_profiles" / "calibrated.toml"
+    assert f"wrote {profile}" in done.stderr
+    text = (project / "pyproject.toml").read_text()
+    assert "# The demo project: this comment must survive --write." in text
+    assert 'name = "demo"  # so must this one' in text
+    assert "# chosen by hand, before measuring" in text
+    assert 'profile = "calibrated"' in text
+    assert 'profile_dirs = ["flujo_profiles"]' in text
+    settings = resolve()
+    assert settings.profile == "calibrated"
+    assert settings.task_factory == "eager"
+    recorded = profile.read_text()
+    assert "candidate throughput" in recorded
+    assert "x 'default'" in recorded  # the measured ratio, with date, Python and machine
+    assert document["environment"]["python"] in recorded
+
+
+def test_a_workload_where_profiles_tie_keeps_the_current_profile(project: Path) -> None:
+    report = calibrate("workloads:cpu_only", profiles=["default", "low-memory"], budget=20, rounds=7)
+    assert report.winner is None
+    assert report.verdict.startswith("tie:")
+    assert "keep 'default'" in report.verdict
+    assert report.rounds == 7
+    assert report.profile_toml() == ""
+    assert any("repeats it" in note for note in report.notes)  # too fast to time one call alone
+    assert report.calls_per_sample > 1
+    assert all(len(c.rates) == 7 for c in report.measured)
+    with pytest.raises(CalibrationError, match="nothing to write"):
+        plan_write(report)
+    text = (project / "pyproject.toml").read_text()
+    assert text == PYPROJECT  # nothing written
+
+
+def test_failures_are_reported_per_candidate(project: Path) -> None:
+    report = calibrate(
+        "workloads:no_eager_please",
+        profiles=["default", "throughput", "no-such-profile"],
+        budget=15,
+        rounds=3,
+    )
+    by_name = {c.name: c for c in report.candidates}
+    if sys.version_info >= (3, 12):  # pragma: no-cover-before-312
+        assert by_name["throughput"].failed
+        assert by_name["throughput"].stage == "warm-up"
+        assert "RuntimeError: this step breaks under eager tasks" in (by_name["throughput"].error or "")
+        assert "workloads.py" in by_name["throughput"].detail
+    assert by_name["no-such-profile"].stage == "settings"
+    assert "unknown profile 'no-such-profile'" in (by_name["no-such-profile"].error or "")
+    assert not by_name["default"].failed
+    assert len(by_name["default"].rates) == 3
+    done = _cli(
+        "workloads:no_eager_please", "--profiles", "default,no-such-profile", "--rounds", "2", cwd=project
+    )
+    assert done.returncode == 0, done.stderr
+    assert "failed: no-such-profile (settings): unknown profile 'no-such-profile'" in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [
+        ("workloads", "expected module:function"),
+        ("no_such_module:run", "cannot import 'no_such_module': ModuleNotFoundError"),
+        ("workloads:missing", "module 'workloads' has no attribute 'missing'"),
+        ("workloads:NOT_CALLABLE", r"is not callable \(it is a int\)"),
+        ("workloads:needs", r"needs arguments \(a\)"),
+        ("workloads:always_fails", "raised during warm-up: ValueError: broken on purpose"),
+    ],
+)
+def test_bad_targets_get_clear_errors(project: Path, target: str, message: str) -> None:
+    with pytest.raises(CalibrationError, match=message):
+        calibrate(target, profiles=["default"], budget=10, rounds=1)
+
+
+def test_bad_target_on_the_command_line_exits_2_with_the_traceback_summary(project: Path) -> None:
+    done = _cli("workloads:always_fails", "--profiles", "default", cwd=project)
+    assert done.returncode == 2
+    assert "raised during warm-up: ValueError: broken on purpose" in done.stderr
+    assert 'workloads.py", line' in done.stderr
+    assert done.stdout == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"), [("60s", 60), ("90", 90), ("2m", 120), ("1.5min", 90), ("10 seconds", 10)]
+)
+def test_budget_accepts_durations(text: str, seconds: float) -> None:
+    assert parse_budget(text) == seconds
+
+
+@pytest.mark.parametrize("text", ["", "0", "-5s", "1h", "fast"])
+def test_bad_budget_is_refused(text: str) -> None:
+    with pytest.raises(CalibrationError, match="expected a positive duration"):
+        parse_budget(text)
+
+
+def test_bad_options_are_refused(project: Path) -> None:
+    with pytest.raises(CalibrationError, match="rounds must be at least 1"):
+        calibrate("workloads:cpu_only", rounds=0)
+    with pytest.raises(CalibrationError, match="budget must be positive"):
+        calibrate("workloads:cpu_only", budget=0)
+    done = _cli("workloads:cpu_only", "--budget", "soon", cwd=project)
+    assert done.returncode == 2
+    assert "--budget 'soon'" in done.stderr
+
+
+def test_the_budget_is_respected(project: Path) -> None:
+    started = time.monotonic()
+    report = calibrate("workloads:slow", profiles=["default"], budget=6)
+    elapsed = time.monotonic() - started
+    assert elapsed < 6 + 3  # process start-up of the last worker and shutdown are the slack
+    assert 1 <= report.rounds < 15  # the budget, not the round limit, decided
+    assert report.calls_per_sample == 1  # 150 ms per call: long enough to time alone
+
+
+def test_ctrl_c_stops_cleanly_with_what_was_measured(project: Path) -> None:
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "flujo_tuning",
+            "calibrate",
+            "workloads:slow",
+            "--profiles",
+            "default",
+            "--budget",
+            "120s",
+            "--json",
+        ],
+        cwd=project,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(6)  # start-up, warm-up and a few rounds
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 0, err
+    document = json.loads(out)
+    assert document["interrupted"] is True  # and the target's prints did not corrupt the JSON
+    assert any("interrupted" in note for note in document["notes"])
+    assert document["elapsed_seconds"] < 60
+    assert "Traceback" not in err
+    leftover = [pid for pid in os.listdir("/proc") if pid.isdigit() and _is_worker_of(pid, project)]
+    assert leftover == []
+
+
+def _is_worker_of(pid: str, project: Path) -> bool:
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        cwd = os.readlink(f"/proc/{pid}/cwd")
+    except OSError:
+        return False
+    return b"_calibrate_worker" in cmdline and cwd == str(project)
+
+
+def test_search_varies_one_component_at_a_time(project: Path) -> None:
+    from flujo_tuning.calibration import _search_variations
+
+    variations = dict(_search_variations("default"))
+    assert variations  # this machine has alternatives for several components
+    for name, overrides in variations.items():
+        assert len(overrides) == 1
+        ((component, value),) = overrides.items()
+        assert name == f"default+{component}={value}"
+        assert value != "xxh3_128"  # never chosen for speed: not collision-resistant
+        varied = flujo_tuning.preview("default", **overrides).choices[component]
+        assert varied != flujo_tuning.preview("default").choices[component]
+
+
+def test_plot_writes_an_svg_of_the_candidates(project: Path) -> None:
+    from flujo_tuning._plot import plot_calibration
+
+    report = calibrate("workloads:cpu_only", profiles=["default"], budget=10, rounds=2)
+    plot_calibration(report, str(project / "chart.svg"))
+    svg = (project / "chart.svg").read_text()
+    assert svg.startswith("<?xml")
+    assert "<svg" in svg
+    assert "default (current)" in svg
+    assert "stdlib" in svg
+
+
+def test_plot_needs_an_svg_name_and_matplotlib(project: Path, hide_module: Callable[..., None]) -> None:
+    from flujo_tuning._plot import PlotError, check_plot_path
+
+    with pytest.raises(PlotError, match=r"name it \*\.svg"):
+        check_plot_path("chart.png")
+    with pytest.raises(PlotError, match="does not exist"):
+        check_plot_path("no/such/dir/chart.svg")
+    hide_module("matplotlib")
+    with pytest.raises(PlotError, match=r"pip install 'flujo-tuning\[plot\]'"):
+        check_plot_path("chart.svg")
+
+
+def test_bench_plot_draws_ratio_bars(project: Path) -> None:
+    from flujo_tuning._plot import plot_bench
+    from flujo_tuning.bench import BenchReport
+
+    report = BenchReport(("stdlib", "default"), 3, (("steps", "1,000 steps"),))
+    report.rates[("steps", "stdlib")] = [10.0, 11.0, 9.0]
+    report.rates[("steps", "default")] = [20.0, 23.0, 18.0]
+    report.environment["python"] = "CPython 3.x"
+    plot_bench(report, str(project / "bench.svg"))
+    svg = (project / "bench.svg").read_text()
+    assert "1,000 steps" in svg
+    assert "speed vs stdlib" in svg
+
+
+def test_cli_refuses_a_bad_plot_name_before_measuring(project: Path) -> None:
+    started = time.monotonic()
+    done = _cli("workloads:cpu_only", "--plot", "chart.png", cwd=project)
+    assert done.returncode == 2
+    assert "name it *.svg" in done.stderr
+    assert time.monotonic() - started < 30
+    bench = subprocess.run(
+        [sys.executable, "-m", "flujo_tuning", "bench", "--quick", "--plot", "chart.png"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert bench.returncode == 2
+    assert "name it *.svg" in bench.stderr

@@ -57,7 +57,7 @@ class Tuning:
 
     def cache_key(self, obj: Any) -> str:
         """``fk1:<hasher>:<hex>``: the same for the same value on every machine and install."""
-        return self._key_maker(obj)
+        return self._key_maker.make(obj)
 
     @property
     def profile(self) -> str:

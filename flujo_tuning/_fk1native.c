@@ -500,13 +500,9 @@ static PyObject *hash_written(Out *o, PyObject *new_hash) {
     return hash;
 }
 
-/* key(obj, new_hash, prefix) -> str | None: prefix + new_hash(<canonical bytes>).hexdigest(). */
-static PyObject *py_key(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
-    if (nargs != 3) {
-        PyErr_SetString(PyExc_TypeError, "key(obj, new_hash, prefix) takes 3 arguments");
-        return NULL;
-    }
-    PyObject *obj = args[0], *new_hash = args[1], *prefix = args[2];
+/* prefix + new_hash(<canonical bytes of obj>).hexdigest(); Py_None where obj holds a type this
+ * pass does not encode; NULL with an exception set on errors. */
+static PyObject *make_key(PyObject *obj, PyObject *new_hash, PyObject *prefix) {
     if (!PyUnicode_Check(prefix)) {
         PyErr_SetString(PyExc_TypeError, "key(): prefix must be a str");
         return NULL;
@@ -531,6 +527,31 @@ static PyObject *py_key(PyObject *module, PyObject *const *args, Py_ssize_t narg
     return result;
 }
 
+/* key(obj, new_hash, prefix) -> str | None */
+static PyObject *py_key(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 3) {
+        PyErr_SetString(PyExc_TypeError, "key(obj, new_hash, prefix) takes 3 arguments");
+        return NULL;
+    }
+    return make_key(args[0], args[1], args[2]);
+}
+
+/* key_or(new_hash, prefix, fallback, obj) -> str: the key, or fallback(obj) where this pass does
+ * not encode obj. The object comes last so that functools.partial(key_or, new_hash, prefix,
+ * fallback) makes keys with no Python frame in between. */
+static PyObject *py_key_or(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 4) {
+        PyErr_SetString(PyExc_TypeError, "key_or(new_hash, prefix, fallback, obj) takes 4 arguments");
+        return NULL;
+    }
+    PyObject *result = make_key(args[3], args[0], args[1]);
+    if (result == Py_None) {
+        Py_DECREF(result);
+        result = PyObject_CallOneArg(args[2], args[3]);
+    }
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"encode", (PyCFunction)py_encode, METH_O,
      "encode(obj) -> bytes | None: the canonical fk1 bytes, or None where the value holds a type\n"
@@ -538,6 +559,9 @@ static PyMethodDef methods[] = {
     {"key", (PyCFunction)(void (*)(void))py_key, METH_FASTCALL,
      "key(obj, new_hash, prefix) -> str | None: prefix + new_hash(canonical bytes).hexdigest(),\n"
      "or None where the value holds a type this native pass does not encode."},
+    {"key_or", (PyCFunction)(void (*)(void))py_key_or, METH_FASTCALL,
+     "key_or(new_hash, prefix, fallback, obj) -> str: key(obj, new_hash, prefix), or fallback(obj)\n"
+     "where the value holds a type this native pass does not encode."},
     {NULL, NULL, 0, NULL},
 };
 

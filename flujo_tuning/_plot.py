@@ -67,6 +67,8 @@ def plot_calibration(report: CalibrationReport, path: str) -> None:
     ]
     labels = [c.name + (" (current)" if c.name == report.current else "") for c in measured]
     axes.barh(labels, medians, xerr=errors, color=colors, capsize=3)
+    for row, (median, above) in enumerate(zip(medians, errors[1], strict=True)):
+        axes.text(median + above, row, f"  {median:,.0f}", va="center", fontsize=8)
     axes.set_xlabel(
         f"calls/s: median of {report.rounds} interleaved rounds (whiskers: slowest-fastest round)"
     )
@@ -104,13 +106,16 @@ def plot_bench(report: BenchReport, path: str) -> None:
             label=name,
             color=palette[index % 5],
         )
+        for position, ratio, above in zip(positions, ratios, high, strict=True):
+            axes.text(ratio + above, position, f"  {ratio:.2f}x", va="center", fontsize=8)
     axes.axvline(1.0, color=_COLORS["baseline"], linestyle="--", linewidth=1)
+    axes.margins(x=0.12)
     axes.set_yticks(range(len(scenarios)), [title for _, title in scenarios])
     axes.invert_yaxis()
     axes.set_xlabel(
         f"speed vs {base} (1.0 = {base}); median of {report.rounds} interleaved rounds, whiskers: range"
     )
     axes.set_title(f"flujo-tuning bench ({report.environment.get('python', '')})", fontsize=10)
-    axes.legend(loc="lower right", fontsize=8)
+    axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=len(others), fontsize=8, frameon=False)
     axes.grid(axis="x", alpha=0.3)
     _save(figure, path)

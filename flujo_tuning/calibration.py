@@ -6,8 +6,9 @@ After a warm-up, rounds are interleaved: every candidate takes one sample per ro
 back, so a noisy neighbour slows all of them alike, and each ratio is computed per round.
 
 The winner rule (docs/calibrate.md): a candidate beats the current profile only when it was
-faster in *every* one of at least :data:`MIN_ROUNDS_FOR_A_WINNER` rounds and by at least
-:data:`MIN_GAIN` at the median. Otherwise the candidates tie and the current profile stays.
+faster in so many rounds that chance is ruled out (a one-sided sign test at :data:`ALPHA`, divided
+by the number of candidates compared: Bonferroni) and by at least :data:`MIN_GAIN` at the
+median. Otherwise the candidates tie and the current profile stays.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     from .decisions import Component
 
 __all__ = [
+    "ALPHA",
     "MIN_GAIN",
     "MIN_ROUNDS_FOR_A_WINNER",
     "CalibrationError",
@@ -42,14 +44,19 @@ __all__ = [
     "parse_budget",
 ]
 
-#: A winner must be at least this much faster than the current profile at the median.
+#: A winner must be at least this much faster than the current profile at the median...
 MIN_GAIN = 0.03
-#: ... and faster in every round, over at least this many rounds.
+#: ... and faster in enough rounds: sign-test p-value at most ALPHA / candidates compared.
+ALPHA = 0.05
+#: The fewest rounds in which a winner is possible at all (5 of 5: p = 0.031 < ALPHA).
 MIN_ROUNDS_FOR_A_WINNER = 5
 #: The components ``search`` varies, one at a time.
 SEARCHED = ("event_loop", "task_factory", "codec", "hasher", "buffer_size")
 #: Buffer sizes ``search`` tries.
 SEARCHED_BUFFER_SIZES = ("1KiB", "64KiB", "1MiB")
+#: Profiles measured only when named: ``debug`` runs asyncio's debug mode (measured 30x slower),
+#: it is for finding problems, and one slow candidate makes every round long.
+NOT_BY_DEFAULT = frozenset({"debug"})
 #: Never chosen by a search: not collision-resistant (see docs/decisions.md, hasher).
 NOT_SEARCHED = frozenset({"xxh3_128"})
 
@@ -153,21 +160,37 @@ class CalibrationReport:
     def measured(self) -> list[CandidateResult]:
         return [c for c in self.candidates if not c.failed and c.rates]
 
+    def wins(self, name: str) -> int:
+        """In how many rounds *name* was faster than the current profile."""
+        return sum(ratio > 1.0 for ratio in self.round_ratios(name, self.current))
+
+    def p_value(self, name: str) -> float:
+        """One-sided sign test: the chance of at least this many faster rounds if *name* were
+        no faster than the current profile (each round a coin toss)."""
+        rounds = len(self.round_ratios(name, self.current))
+        wins = self.wins(name)
+        return sum(math.comb(rounds, k) for k in range(wins, rounds + 1)) / 2**rounds if rounds else 1.0
+
+    @property
+    def threshold(self) -> float:
+        """The p-value a winner needs: ALPHA shared by every candidate compared (Bonferroni)."""
+        compared = sum(1 for c in self.measured if c.name != self.current)
+        return ALPHA / max(1, compared)
+
     @property
     def winner(self) -> str | None:
         """The candidate that beat the current profile beyond the noise, or None (a tie)."""
-        if self.rounds < MIN_ROUNDS_FOR_A_WINNER or self.current not in {c.name for c in self.measured}:
+        if self.current not in self._names_measured():
             return None
         best: tuple[float, str] | None = None
         for result in self.measured:
             if result.name == self.current:
                 continue
             ratio = self.ratio(result.name, self.current)
-            if ratio is None or len(self.round_ratios(result.name, self.current)) < self.rounds:
+            if ratio is None or self.p_value(result.name) > self.threshold or ratio[0] < 1.0 + MIN_GAIN:
                 continue
-            median, low, _ = ratio
-            if low > 1.0 and median >= 1.0 + MIN_GAIN and (best is None or median > best[0]):
-                best = (median, result.name)
+            if best is None or ratio[0] > best[0]:
+                best = (ratio[0], result.name)
         return best[1] if best else None
 
     @property
@@ -176,8 +199,9 @@ class CalibrationReport:
         if winner is not None:
             median, low, high = self.ratio(winner, self.current) or (0.0, 0.0, 0.0)
             return (
-                f"winner: {winner}, {median:.2f}x the current profile {self.current!r} "
-                f"(faster in every one of {self.rounds} rounds: {low:.2f}-{high:.2f}x)"
+                f"winner: {winner}, {median:.2f}x the current profile {self.current!r} (faster in "
+                f"{self.wins(winner)} of {self.rounds} rounds, sign test p={self.p_value(winner):.2g} "
+                f"<= {self.threshold:.2g}; per-round {low:.2f}-{high:.2f}x)"
             )
         if self.rounds < MIN_ROUNDS_FOR_A_WINNER:
             why = (
@@ -185,8 +209,19 @@ class CalibrationReport:
             )
         else:
             why = (
-                f"no candidate was faster than {self.current!r} in every round and by "
-                f"{MIN_GAIN:.0%} or more at the median"
+                f"no candidate was faster than {self.current!r} in enough rounds (sign test p <= "
+                f"{self.threshold:.2g}) and by {MIN_GAIN:.0%} or more at the median"
+            )
+        best = max(
+            (c for c in self.measured if c.name != self.current),
+            key=lambda c: (self.ratio(c.name, self.current) or (0.0,))[0],
+            default=None,
+        )
+        if best is not None and self.rounds:
+            median = (self.ratio(best.name, self.current) or (0.0,))[0]
+            why += (
+                f"; closest: {best.name}, {median:.2f}x, faster in {self.wins(best.name)} of "
+                f"{self.rounds} rounds (p={self.p_value(best.name):.2g})"
             )
         return f"tie: {why}; keep {self.current!r}"
 
@@ -232,6 +267,8 @@ class CalibrationReport:
                     rates=result.rates,
                     problems=result.problems,
                 )
+                if result.name != self.current and self.current in self._names_measured():
+                    entry.update(wins=self.wins(result.name), p_value=self.p_value(result.name))
                 for label, other in (("vs_stdlib", "stdlib"), ("vs_current", self.current)):
                     ratio = self.ratio(result.name, other) if other in self._names_measured() else None
                     entry[label] = (
@@ -244,6 +281,7 @@ class CalibrationReport:
             "winner": self.winner,
             "verdict": self.verdict,
             "rounds": self.rounds,
+            "p_value_needed": self.threshold,
             "calls_per_sample": self.calls_per_sample,
             "seconds_per_call": self.per_call,
             "sample_seconds": self.sample_seconds,
@@ -321,7 +359,7 @@ def _candidates(
 ) -> list[tuple[CandidateResult, dict[str, str]]]:
     from .settings import profile_catalog
 
-    names = list(profiles) if profiles else profile_catalog().names()
+    names = list(profiles) if profiles else [n for n in profile_catalog().names() if n not in NOT_BY_DEFAULT]
     for required in (current, "stdlib"):  # the two every ratio is taken against
         if required not in names:
             names.insert(0, required)
@@ -628,13 +666,22 @@ def render(report: CalibrationReport, *, terminal: bool = False) -> str:
     from rich.table import Table
 
     table = Table(box=box.SIMPLE_HEAVY, show_edge=False)
-    for column in ("candidate", "calls/s", "spread", "vs stdlib", "vs current (range)"):
+    for column in ("candidate", "calls/s", "spread", "vs stdlib", "vs current (range)", "faster rounds"):
         table.add_column(column, justify="left" if column == "candidate" else "right")
     if terminal:
         table.add_column("", width=30)
     top = max((c.median for c in report.measured), default=1.0)
     winner = report.winner
-    for result in sorted(report.measured, key=lambda c: -c.median):
+
+    def versus_current(result: CandidateResult) -> float:
+        ratio = (
+            report.ratio(result.name, report.current) if report.current in report._names_measured() else None
+        )
+        return ratio[0] if ratio else result.median
+
+    # Fastest first by the per-round ratio to the current profile: medians of calls/s across
+    # rounds drift with the machine's load; ratios within a round do not.
+    for result in sorted(report.measured, key=lambda c: -versus_current(c)):
         name = result.name + (" (current)" if result.name == report.current else "")
         name += "  <- winner" if result.name == winner else ""
         stdlib = report.ratio(result.name, "stdlib") if "stdlib" in report._names_measured() else None
@@ -653,6 +700,11 @@ def render(report: CalibrationReport, *, terminal: bool = False) -> str:
             else f"{versus[0]:.2f}x ({versus[1]:.2f}-{versus[2]:.2f}x)",
         ]
         row: list[Any] = list(cells)
+        row.append(
+            ""
+            if not versus or result.name == report.current
+            else f"{report.wins(result.name)}/{report.rounds}"
+        )
         if terminal:
             row.append(Bar(size=top, begin=0, end=result.median, width=30))
         table.add_row(*row)
@@ -675,8 +727,9 @@ def render(report: CalibrationReport, *, terminal: bool = False) -> str:
     lines.extend(f"note: {note}" for note in report.notes)
     lines.append(
         "calls/s: median of the rounds; spread: half their range; ratios: median of the per-round "
-        f"ratios. A winner is faster than the current profile in every round (at least "
-        f"{MIN_ROUNDS_FOR_A_WINNER}) and by {MIN_GAIN:.0%} or more at the median."
+        "ratios. A winner is faster than the current profile in enough rounds to rule out chance "
+        f"(one-sided sign test, p <= {ALPHA} / candidates compared) and by {MIN_GAIN:.0%} or more "
+        "at the median."
     )
     for key, value in report.environment.items():
         lines.append(f"- {key}: {value}")

@@ -13,10 +13,12 @@ in ``_canonical``. Three encoders write those bytes, the fastest available chose
 
 from __future__ import annotations
 
+import functools
 import importlib
 import io
 import pickle
 import threading
+from collections.abc import Callable
 from types import ModuleType
 from typing import Any, Literal
 
@@ -263,6 +265,12 @@ class KeyMaker:
         self.encoder: KeyEncoder = (
             "native" if self._native is not None else "msgspec" if self._fast is not None else "reference"
         )
+        #: Makes one key. With the native encoder a C-level partial: no Python frame per key.
+        self.make: Callable[[Any], str] = (
+            functools.partial(self._native.key_or, self._new_hash, self.prefix, self._python_key)
+            if self._native is not None
+            else self._python_key
+        )
 
     @property
     def accelerated(self) -> bool:
@@ -276,11 +284,10 @@ class KeyMaker:
         return data if data is not None else _canonical.encode(obj)
 
     def __call__(self, obj: Any) -> str:
-        native = self._native
-        if native is not None:
-            key: str | None = native.key(obj, self._new_hash, self.prefix)
-            if key is not None:
-                return key
+        return self.make(obj)
+
+    def _python_key(self, obj: Any) -> str:
+        """The key by the msgspec encoder where it applies, else by the reference."""
         fast = self._fast
         if fast is not None:
             data = fast.flat(obj)

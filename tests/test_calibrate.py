@@ -113,7 +113,7 @@ def test_gather_of_cache_hits_picks_eager_tasks_and_write_keeps_the_comments(
     assert document["winner"] == "throughput", document["verdict"]
     winner = next(c for c in document["candidates"] if c["name"] == "throughput")
     assert winner["choices"]["task_factory"] == "eager"  # decided in its own process
-    assert winner["vs_current"]["low"] > 1.0  # faster in every round
+    assert winner["p_value"] <= document["p_value_needed"]  # faster in too many rounds for chance
     assert all(c["problems"] == [] for c in document["candidates"])  # what ran is what was decided
     assert {c["name"] for c in document["candidates"]} == {"stdlib", "default", "throughput"}
     assert "calibrating" not in done.stderr  # no progress bar when not on a terminal

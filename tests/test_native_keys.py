@@ -216,6 +216,24 @@ def test_key_checks_its_arguments(native: ModuleType) -> None:
         native.key(1, NotHex, "p:")
 
 
+def test_key_or_hands_unsupported_values_to_the_fallback(native: ModuleType) -> None:
+    import hashlib
+
+    seen: list[Any] = []
+
+    def fallback(obj: Any) -> str:
+        seen.append(obj)
+        return "fallback"
+
+    assert native.key_or(hashlib.sha256, "p:", fallback, {1, 2}) == "fallback"
+    assert seen == [{1, 2}]
+    expected = "p:" + hashlib.sha256(reference_bytes([1, 2])).hexdigest()
+    assert native.key_or(hashlib.sha256, "p:", fallback, [1, 2]) == expected
+    assert len(seen) == 1
+    with pytest.raises(TypeError, match="4 arguments"):
+        native.key_or(hashlib.sha256, "p:", fallback)
+
+
 # ---------------------------------------------------------------- memory and threads
 
 

@@ -427,9 +427,15 @@ class _Process:
         return message
 
     def _lost(self, why: str) -> None:
-        self.close()
+        """Mark the candidate failed with the tail of its stderr (read before closing it)."""
+        if self.process.poll() is None:
+            self.process.kill()
+        code = self.process.wait()
+        if why == "its process ended":
+            why += f" (exit code {code})"
         self._stderr.seek(0)
         tail = self._stderr.read()[-2000:].strip()
+        self.close()
         self.result.stage, self.result.error, self.result.detail = "process", why, tail
 
     def close(self) -> None:

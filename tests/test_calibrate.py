@@ -46,6 +46,25 @@ async def no_eager_please():
     await asyncio.sleep(0)
 
 
+DATA = {"rows": [{"id": i, "name": f"row {i}", "score": i / 7, "tags": ["a", "b"]} for i in range(200)]}
+
+
+def encode_rows():
+    """Serialises with the codec the applied profile chose: orjson is far faster than json."""
+    import flujo_tuning
+
+    flujo_tuning.current().codec.dumps(DATA)
+
+
+def dies_in_low_memory():
+    import os
+
+    import flujo_tuning
+
+    if flujo_tuning.current().profile == "low-memory":
+        os._exit(3)
+
+
 def needs(a, b=1):
     return a
 
@@ -70,6 +89,11 @@ name = "demo"  # so must this one
 [tool.flujo_tuning]
 # chosen by hand, before measuring
 profile = "default"
+
+[tool.flujo_tuning.profiles.strict-winloop]
+description = "cannot apply on Linux: winloop is Windows-only and strict mode refuses the fallback"
+strict = true
+event_loop = "winloop"
 """
 
 
@@ -136,20 +160,86 @@ def test_gather_of_cache_hits_picks_eager_tasks_and_write_keeps_the_comments(
     assert document["environment"]["python"] in recorded
 
 
+def test_codec_heavy_work_prefers_default_over_stdlib_and_write_records_it(project: Path) -> None:
+    """Works on every Python: the current profile is stdlib, and orjson beats json by far."""
+    text = PYPROJECT.replace('profile = "default"', 'profile = "stdlib"')
+    (project / "pyproject.toml").write_text(text)
+    dry = _cli("workloads:encode_rows", "--profiles", "default", "--budget", "12s", cwd=project)
+    assert dry.returncode == 0, dry.stderr
+    assert "winner: default" in dry.stdout
+    assert f"--write would write {project / 'flujo_profiles' / 'calibrated.toml'}" in dry.stdout
+    assert 'codec = "auto"' in dry.stdout
+    assert (project / "pyproject.toml").read_text() == text  # a dry run writes nothing
+    done = _cli(
+        "workloads:encode_rows",
+        "--profiles",
+        "default",
+        "--budget",
+        "12s",
+        "--write",
+        "--name",
+        "fast",
+        cwd=project,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "winner: default" in done.stdout
+    written = (project / "pyproject.toml").read_text()
+    assert "# chosen by hand, before measuring" in written
+    assert 'profile = "fast"' in written
+    assert "[tool.flujo_tuning.profiles.strict-winloop]" in written  # the rest is untouched
+    assert resolve().profile == "fast"
+    assert flujo_tuning.preview().codec.name != "json"
+    assert "candidate default" in (project / "flujo_profiles" / "fast.toml").read_text()
+
+
 def test_a_workload_where_profiles_tie_keeps_the_current_profile(project: Path) -> None:
-    report = calibrate("workloads:cpu_only", profiles=["default", "low-memory"], budget=20, rounds=7)
+    report = calibrate(
+        "workloads:cpu_only", profiles=["default", "low-memory"], search=True, budget=20, rounds=5
+    )
     assert report.winner is None
     assert report.verdict.startswith("tie:")
     assert "keep 'default'" in report.verdict
-    assert report.rounds == 7
+    assert report.rounds == 5
+    assert any("+" in c.name for c in report.measured)  # --search candidates were measured too
     assert report.profile_toml() == ""
+    from flujo_tuning.calibration import render
+
+    assert "tie:" in render(report, terminal=True)  # with a bar per candidate
+    assert "closest:" in report.verdict
     assert any("repeats it" in note for note in report.notes)  # too fast to time one call alone
     assert report.calls_per_sample > 1
-    assert all(len(c.rates) == 7 for c in report.measured)
+    assert all(len(c.rates) == 5 for c in report.measured)
     with pytest.raises(CalibrationError, match="nothing to write"):
         plan_write(report)
     text = (project / "pyproject.toml").read_text()
     assert text == PYPROJECT  # nothing written
+
+
+def test_a_candidate_whose_process_dies_or_cannot_apply_is_reported(project: Path) -> None:
+    report = calibrate(
+        "workloads:dies_in_low_memory",
+        profiles=["default", "low-memory", "strict-winloop"],
+        budget=10,
+        rounds=2,
+    )
+    by_name = {c.name: c for c in report.candidates}
+    assert by_name["low-memory"].stage == "process"
+    assert by_name["low-memory"].error == "its process ended (exit code 3)"
+    assert by_name["strict-winloop"].stage == "apply"
+    assert "winloop" in (by_name["strict-winloop"].error or "")
+    assert len(by_name["default"].rates) == 2
+    document = report.as_dict()
+    failed = {c["name"]: c for c in document["candidates"] if c["failed"]}
+    assert set(failed) == {"low-memory", "strict-winloop"}
+    assert failed["low-memory"]["stage"] == "process"
+
+
+def test_the_current_profile_failing_is_an_error(project: Path) -> None:
+    (project / "pyproject.toml").write_text(
+        PYPROJECT.replace('profile = "default"', 'profile = "low-memory"')
+    )
+    with pytest.raises(CalibrationError, match="the current profile 'low-memory' failed"):
+        calibrate("workloads:dies_in_low_memory", profiles=["default"], budget=10, rounds=1)
 
 
 def test_failures_are_reported_per_candidate(project: Path) -> None:

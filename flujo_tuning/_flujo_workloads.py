@@ -31,7 +31,7 @@ def flujo_available() -> bool:
 
 
 @contextlib.contextmanager
-def _flujo_conditions(tuning: Any) -> Iterator[None]:
+def _flujo_conditions(tuning: Any) -> Iterator[None]:  # pragma: no-cover-without-flujo
     """The profile's Flujo variables, a scratch working directory, Flujo's own logger silenced.
 
     Flujo logs every step at INFO and resets its logger's level itself, so the logger is disabled
@@ -57,7 +57,7 @@ def _flujo_conditions(tuning: Any) -> Iterator[None]:
                     os.environ[name] = value
 
 
-def _runner(defaults: bool) -> Any:
+def _runner(defaults: bool) -> Any:  # pragma: no-cover-without-flujo
     from flujo import Flujo, Step
 
     async def step(text: str) -> str:
@@ -73,7 +73,7 @@ def _runner(defaults: bool) -> Any:
     )
 
 
-def _runs(tuning: Any, runs: int, *, defaults: bool) -> float:
+def _runs(tuning: Any, runs: int, *, defaults: bool) -> float:  # pragma: no-cover-without-flujo
     with _flujo_conditions(tuning):
         runner = _runner(defaults)  # made here: Flujo reads its variables when a runner is made
 
@@ -92,11 +92,11 @@ def _runs(tuning: Any, runs: int, *, defaults: bool) -> float:
             loop.close()
 
 
-def _lean(tuning: Any, runs: int) -> float:
+def _lean(tuning: Any, runs: int) -> float:  # pragma: no-cover-without-flujo
     return _runs(tuning, runs, defaults=False)
 
 
-def _defaults(tuning: Any, runs: int) -> float:
+def _defaults(tuning: Any, runs: int) -> float:  # pragma: no-cover-without-flujo
     return _runs(tuning, runs, defaults=True)
 
 

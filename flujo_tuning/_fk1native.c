@@ -568,6 +568,7 @@ static PyMethodDef methods[] = {
 static struct PyModuleDef module_def = {
     PyModuleDef_HEAD_INIT, "flujo_tuning._fk1native",
     "The fk1 canonical encoding of builtin values in one native pass (see _fk1native.c).", -1, methods,
+    NULL, NULL, NULL, NULL,
 };
 
 PyMODINIT_FUNC PyInit__fk1native(void) {

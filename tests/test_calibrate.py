@@ -430,3 +430,49 @@ def test_cli_refuses_a_bad_plot_name_before_measuring(project: Path) -> None:
     )
     assert bench.returncode == 2
     assert "name it *.svg" in bench.stderr
+
+
+def test_a_progress_bar_is_drawn_on_a_terminal(project: Path) -> None:
+    import pty
+    import threading
+
+    master, slave = pty.openpty()
+    drawn: list[bytes] = []
+
+    def drain() -> None:
+        while True:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:  # the terminal closed
+                return
+            if not chunk:
+                return
+            drawn.append(chunk)
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "flujo_tuning",
+            "calibrate",
+            "workloads:cpu_only",
+            "--profiles",
+            "default",
+            "--rounds",
+            "3",
+        ],
+        cwd=project,
+        stdout=subprocess.PIPE,
+        stderr=slave,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    os.close(slave)
+    reader.join(timeout=10)
+    os.close(master)
+    assert done.returncode == 0
+    assert b"calibrating" in b"".join(drawn)  # on the terminal (stderr)
+    assert "calibrating" not in done.stdout  # never in the report

@@ -579,7 +579,9 @@ PyMODINIT_FUNC PyInit__fk1native(void) {
     PyObject *module = PyModule_Create(&module_def);
     if (module == NULL) return NULL;
     if (PyModule_AddIntConstant(module, "MAX_DEPTH", MAX_DEPTH) < 0 ||
-        PyModule_AddIntConstant(module, "SCHEME_VERSION", 1) < 0) {
+        PyModule_AddIntConstant(module, "SCHEME_VERSION", 1) < 0 ||
+        /* keys.NATIVE_API: raised whenever the functions below change */
+        PyModule_AddIntConstant(module, "API_VERSION", 2) < 0) {
         Py_DECREF(module);
         return NULL;
     }

@@ -200,12 +200,26 @@ def _default_accelerator() -> _Accelerator | None:
     return _accelerator
 
 
-def load_native() -> ModuleType | None:
-    """The native encoder, or None where it was not built (no compiler at install time)."""
+#: The interface version this module expects of ``_fk1native`` (its ``API_VERSION``).
+NATIVE_API = 2
+
+
+def _native_status() -> tuple[ModuleType | None, str]:
+    """The native encoder and, where it cannot be used, why."""
     try:
-        return importlib.import_module("flujo_tuning._fk1native")
+        module = importlib.import_module("flujo_tuning._fk1native")
     except ImportError:
-        return None
+        return None, "the native encoder was not built at install (no C compiler?)"
+    if getattr(module, "API_VERSION", None) != NATIVE_API:
+        # An old build left beside newer sources (an editable install not rebuilt).
+        return None, f"the native encoder at {module.__file__} is out of date (reinstall to rebuild it)"
+    return module, ""
+
+
+def load_native() -> ModuleType | None:
+    """The native encoder, or None where it was not built (no compiler at install time) or is
+    out of date."""
+    return _native_status()[0]
 
 
 def accelerated_bytes(obj: Any) -> bytes | None:
@@ -237,9 +251,9 @@ def available_encoder(allow_compiled: bool) -> tuple[KeyEncoder, str]:
     """The encoder a KeyMaker will use, and why (the text of the key_encoder decision)."""
     if not allow_compiled:
         return "reference", "codec json asks for no compiled encoder: the pure-Python reference"
-    if load_native() is not None:
+    native, why = _native_status()
+    if native is not None:
         return "native", "flujo_tuning's C encoder (one pass: types checked while the bytes are written)"
-    why = "the native encoder was not built at install (no C compiler?)"
     if _load_accelerator() is not None:
         return "msgspec", f"{why}: msgspec for builtin values, the reference for the rest"
     return "reference", f"{why}, and msgspec/orjson are unavailable: the pure-Python reference"

@@ -164,7 +164,7 @@ def test_codec_heavy_work_prefers_default_over_stdlib_and_write_records_it(proje
     """Works on every Python: the current profile is stdlib, and orjson beats json by far."""
     text = PYPROJECT.replace('profile = "default"', 'profile = "stdlib"')
     (project / "pyproject.toml").write_text(text)
-    dry = _cli("workloads:encode_rows", "--profiles", "default", "--budget", "12s", cwd=project)
+    dry = _cli("workloads:encode_rows", "--profiles", "default", "--budget", "8s", cwd=project)
     assert dry.returncode == 0, dry.stderr
     assert "winner: default" in dry.stdout
     assert f"--write would write {project / 'flujo_profiles' / 'calibrated.toml'}" in dry.stdout
@@ -175,7 +175,7 @@ def test_codec_heavy_work_prefers_default_over_stdlib_and_write_records_it(proje
         "--profiles",
         "default",
         "--budget",
-        "12s",
+        "8s",
         "--write",
         "--name",
         "fast",
@@ -194,7 +194,7 @@ def test_codec_heavy_work_prefers_default_over_stdlib_and_write_records_it(proje
 
 def test_a_workload_where_profiles_tie_keeps_the_current_profile(project: Path) -> None:
     report = calibrate(
-        "workloads:cpu_only", profiles=["default", "low-memory"], search=True, budget=20, rounds=5
+        "workloads:cpu_only", profiles=["default", "low-memory"], search=True, budget=14, rounds=5
     )
     assert report.winner is None
     assert report.verdict.startswith("tie:")

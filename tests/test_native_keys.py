@@ -373,6 +373,19 @@ def test_without_the_native_module_msgspec_makes_the_same_keys(hide_module: Call
     assert tuning.fingerprint == fingerprint  # the encoder never changes a key
 
 
+def test_an_out_of_date_native_build_is_not_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    import types
+
+    stale = types.ModuleType("flujo_tuning._fk1native")
+    stale.__file__ = "/old/build/_fk1native.so"
+    stale.API_VERSION = 1  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "flujo_tuning._fk1native", stale)
+    assert load_native() is None
+    decision = apply().decision("key_encoder")
+    assert decision.choice == "msgspec"
+    assert "/old/build/_fk1native.so is out of date (reinstall to rebuild it)" in decision.reason
+
+
 def test_without_any_compiled_encoder_the_reference_makes_the_keys(hide_module: Callable[..., None]) -> None:
     hide_module("flujo_tuning._fk1native")
     hide_module("msgspec")

@@ -547,7 +547,7 @@ def _measure(
             process.result.choices = dict(loaded.get("choices", {}))
             alive.append(process)
     # Warm-ups take at most about 15% of the budget between them.
-    warmup = min(0.5, max(0.05, 0.15 * report.budget / max(1, len(alive))))
+    warmup = min(0.25, max(0.05, 0.15 * report.budget / max(1, len(alive))))
     ready = []
     for process in alive:
         answer = process.ask(f"warmup {warmup}", timeout=120 + warmup * 10)

@@ -134,8 +134,12 @@ def _build(settings: ResolvedSettings, platform: Platform) -> Tuning:
     )
     codec_decision, chosen_codec = codec.decide(settings.codec, source["codec"], strict)
     hasher_decision, chosen_hasher = hasher.decide(settings.hasher, source["hasher"], strict)
-    encoder_decision, encoder = key_encoder.decide(chosen_codec.name, source["codec"])
     buffer_decision, pool = buffers.decide(int(settings.buffer_size), source["buffer_size"])
+    # codec json: nothing compiled beyond the standard library, so keys use the reference (same bytes).
+    key_maker = KeyMaker(
+        chosen_hasher, pool.size, encoder="reference" if chosen_codec.name == "json" else "native"
+    )
+    encoder_decision = key_encoder.decide(key_maker, chosen_codec.name, source["codec"])
     debug_decision = perf_debug.decide(settings.perf_debug, source["perf_debug"])
     flujo_facts = _flujo_env.facts()
     flujo_decision, flujo_env = flujo.decide(
@@ -181,7 +185,7 @@ def _build(settings: ResolvedSettings, platform: Platform) -> Tuning:
         loop_factory=_loop_factory(loop.new_loop, factory, settings.asyncio_debug),
         buffers=pool,
         fingerprint=_fingerprint(settings, decisions, facts),
-        _key_maker=KeyMaker(chosen_hasher, pool.size, encoder=encoder),
+        _key_maker=key_maker,
         _installs_policy=installs,
         _loop_class=loop.loop_class,
         _task_factory=factory,

@@ -145,18 +145,22 @@ static int write_raw(Out *o, const char *data, Py_ssize_t n) {
     return OK;
 }
 
-/* fixed (n < 16), 16-bit or 32-bit count: array and map headers */
-static int write_count(Out *o, Py_ssize_t n, unsigned char fixed, unsigned char c16, unsigned char c32) {
-    RESERVE(o, 5);
-    if (n < 16) {
-        put_byte(o, (unsigned char)(fixed | n));
-    } else if (n < 0x10000) {
+/* The 16-bit or 32-bit form of a length (the short forms are written by the callers). */
+static inline void put_long_length(Out *o, Py_ssize_t n, unsigned char c16, unsigned char c32) {
+    if (n < 0x10000) {
         put_byte(o, c16);
         put_be(o, (uint64_t)n, 2);
     } else {
         put_byte(o, c32);
         put_be(o, (uint64_t)n, 4);
     }
+}
+
+/* fixed (n < 16), 16-bit or 32-bit count: array and map headers */
+static int write_count(Out *o, Py_ssize_t n, unsigned char fixed, unsigned char c16, unsigned char c32) {
+    RESERVE(o, 5);
+    if (n < 16) put_byte(o, (unsigned char)(fixed | n));
+    else put_long_length(o, n, c16, c32);
     return OK;
 }
 
@@ -168,12 +172,8 @@ static int write_sized(Out *o, const char *data, Py_ssize_t n, unsigned char c8,
     if (n < 0x100) {
         put_byte(o, c8);
         put_byte(o, (unsigned char)n);
-    } else if (n < 0x10000) {
-        put_byte(o, c16);
-        put_be(o, (uint64_t)n, 2);
     } else {
-        put_byte(o, c32);
-        put_be(o, (uint64_t)n, 4);
+        put_long_length(o, n, c16, c32);
     }
     memcpy(o->data + o->len, data, (size_t)n);
     o->len += n;
@@ -193,12 +193,8 @@ static int write_ext_header(Out *o, Py_ssize_t n, unsigned char code) {
             if (n < 0x100) {
                 put_byte(o, 0xC7);
                 put_byte(o, (unsigned char)n);
-            } else if (n < 0x10000) {
-                put_byte(o, 0xC8);
-                put_be(o, (uint64_t)n, 2);
             } else {
-                put_byte(o, 0xC9);
-                put_be(o, (uint64_t)n, 4);
+                put_long_length(o, n, 0xC8, 0xC9);
             }
     }
     put_byte(o, code);

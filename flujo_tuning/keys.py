@@ -35,7 +35,6 @@ __all__ = [
     "KeyEncoder",
     "KeyMaker",
     "accelerated_bytes",
-    "available_encoder",
     "canonical_bytes",
     "load_native",
     "reference_bytes",
@@ -185,19 +184,10 @@ def _load_accelerator() -> _Accelerator | None:
         return None
 
 
-_accelerator: _Accelerator | None = None
-_accelerator_loaded = False
-_accelerator_lock = threading.Lock()
-
-
+@functools.cache
 def _default_accelerator() -> _Accelerator | None:
-    global _accelerator, _accelerator_loaded  # noqa: PLW0603 - a lazily built, immutable helper
-    if not _accelerator_loaded:
-        with _accelerator_lock:
-            if not _accelerator_loaded:
-                _accelerator = _load_accelerator()
-                _accelerator_loaded = True
-    return _accelerator
+    """The msgspec encoder for module-level calls, built once."""
+    return _load_accelerator()
 
 
 #: The interface version this module expects of ``_fk1native`` (its ``API_VERSION``).
@@ -222,10 +212,16 @@ def load_native() -> ModuleType | None:
     return _native_status()[0]
 
 
+@functools.cache
+def _default_native() -> ModuleType | None:
+    """The native encoder for module-level calls, looked up once (not an import per call)."""
+    return load_native()
+
+
 def accelerated_bytes(obj: Any) -> bytes | None:
     """The canonical bytes from the fastest encoder that takes *obj*, or None where only the
     reference does."""
-    native = load_native()
+    native = _default_native()
     data: bytes | None = native.encode(obj) if native is not None else None
     if data is not None:
         return data
@@ -247,18 +243,6 @@ def canonical_bytes(obj: Any) -> bytes:
     return fast if fast is not None else _canonical.encode(obj)
 
 
-def available_encoder(allow_compiled: bool) -> tuple[KeyEncoder, str]:
-    """The encoder a KeyMaker will use, and why (the text of the key_encoder decision)."""
-    if not allow_compiled:
-        return "reference", "codec json asks for no compiled encoder: the pure-Python reference"
-    native, why = _native_status()
-    if native is not None:
-        return "native", "flujo_tuning's C encoder (one pass: types checked while the bytes are written)"
-    if _load_accelerator() is not None:
-        return "msgspec", f"{why}: msgspec for builtin values, the reference for the rest"
-    return "reference", f"{why}, and msgspec/orjson are unavailable: the pure-Python reference"
-
-
 class KeyMaker:
     """Makes ``fk1:<hasher>:<hex>`` keys with one hasher and one encoder (with fallbacks).
 
@@ -268,13 +252,15 @@ class KeyMaker:
     """
 
     def __init__(self, hasher: Hasher, buffer_size: int, *, encoder: KeyEncoder = "native") -> None:
+        """*encoder* is the fastest one allowed; a faster one that is not available here falls
+        back to the next (``encoder`` says which is used, ``unavailable`` why a faster one is not)."""
         self.prefix = f"{SCHEME}:{hasher.name}:"
         self.hasher = hasher
         self._new_hash = hasher.new
         buffers = ScratchBuffers(buffer_size)
         self._acquire = buffers.acquire
         self._release = buffers.release
-        self._native = load_native() if encoder == "native" else None
+        self._native, self.unavailable = _native_status() if encoder == "native" else (None, "")
         self._fast = _load_accelerator() if encoder != "reference" else None
         self.encoder: KeyEncoder = (
             "native" if self._native is not None else "msgspec" if self._fast is not None else "reference"

@@ -132,6 +132,22 @@ def test_non_str_keys_huge_ints_nan_and_surrogates(value: Any) -> None:
     assert data == reference_bytes(value)
 
 
+@pytest.mark.parametrize("n", [0, 1, 15, 16, 31, 32, 255, 256, 65535, 65536])
+def test_every_length_form_matches_the_reference(native: ModuleType, n: int) -> None:
+    """fix/8/16/32-bit headers of str, bin, array, map and ext at each boundary."""
+    values = [
+        "x" * n,
+        b"x" * n,
+        bytearray(b"x" * n),
+        [0] * n,
+        {f"k{i}": 0 for i in range(n)},
+        {1: "x" * n},  # ext 3 whose body is about n bytes
+        2 ** (8 * n) if n <= 256 else 1,  # ext 1 of about n bytes
+    ]
+    for value in values:
+        assert native.encode(value) == reference_bytes(value)
+
+
 def test_nan_payloads_negative_zero_and_huge_ints(native: ModuleType) -> None:
     nans = [float.fromhex("nan"), -float("nan"), float("inf"), -float("inf"), -0.0, 0.0]
     ints = [2**63 - 1, 2**63, 2**64 - 1, 2**64, -(2**63), -(2**63) - 1, 10**5000, -(10**5000), -32, -33]

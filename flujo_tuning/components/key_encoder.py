@@ -8,13 +8,23 @@ nothing compiled beyond the standard library) keeps keys on the pure-Python refe
 from __future__ import annotations
 
 from ..decisions import Decision
-from ..keys import KeyEncoder, available_encoder
+from ..keys import KeyMaker
 
 __all__ = ["decide"]
 
+_REASONS = {
+    "native": "flujo_tuning's C encoder (one pass: types checked while the bytes are written)",
+    "msgspec": "{unavailable}: msgspec for builtin values, the reference for the rest",
+    "reference": "{unavailable}, and msgspec/orjson are unavailable: the pure-Python reference",
+}
 
-def decide(codec_choice: str, codec_source: str) -> tuple[Decision, KeyEncoder]:
-    allow_compiled = codec_choice != "json"
-    encoder, reason = available_encoder(allow_compiled)
-    requested = "auto" if allow_compiled else "reference"
-    return Decision("key_encoder", requested, encoder, f"follows codec ({codec_source})", reason), encoder
+
+def decide(key_maker: KeyMaker, codec_choice: str, codec_source: str) -> Decision:
+    """The decision the KeyMaker already made (codec ``json`` built it with the reference only)."""
+    if codec_choice == "json":
+        reason = "codec json asks for no compiled encoder: the pure-Python reference"
+        requested = "reference"
+    else:
+        reason = _REASONS[key_maker.encoder].format(unavailable=key_maker.unavailable)
+        requested = "auto"
+    return Decision("key_encoder", requested, key_maker.encoder, f"follows codec ({codec_source})", reason)

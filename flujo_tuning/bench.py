@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import metadata
 
-__all__ = ["BenchReport", "environment", "main", "render", "run_bench"]
+__all__ = ["BenchReport", "environment", "main", "progress_bar", "render", "run_bench"]
 
 DEFAULT_PROFILES = ("stdlib", "default", "throughput")
 FLUJO_PROFILES = ("stdlib", "default", "throughput", "ephemeral")
@@ -122,7 +122,7 @@ def run_bench(
         if flujo:
             shown.append(tuning.decision("flujo"))
         report.choices[name] = ", ".join(f"{d.component}={d.choice}" for d in shown)
-    with _progress(progress, total) as advance:
+    with progress_bar(progress, total, "benchmarking") as advance:
         for _ in range(rounds):
             for scenario in scenarios:
                 for name in profiles:
@@ -135,14 +135,16 @@ def run_bench(
 
 
 @contextmanager
-def _progress(enabled: bool, total: int) -> Iterator[Callable[[], None]]:
+def progress_bar(enabled: bool, total: int, description: str) -> Iterator[Callable[[], None]]:
+    """A transient bar on stderr (stdout carries the results); ``advance()`` per step."""
     if not enabled:
         yield lambda: None
         return
+    from rich.console import Console
     from rich.progress import Progress
 
-    with Progress(transient=True) as bar:
-        task = bar.add_task("benchmarking", total=total)
+    with Progress(console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(description, total=total)
         yield lambda: bar.advance(task)
 
 

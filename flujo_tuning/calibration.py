@@ -24,7 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -560,7 +560,9 @@ def _measure(
     per_call = statistics.median(p.result.per_call or 0.0 for p in ready) or 1e-9
     calls, planned, round_seconds = _plan(report, len(ready), per_call, started, rounds)
     timeout = max(60.0, 20 * calls * per_call)
-    with _progress_bar(progress, planned * len(ready)) as advance:
+    from .bench import progress_bar
+
+    with progress_bar(progress, planned * len(ready), "calibrating") as advance:
         for _ in range(planned):
             # The next round must fit, judged by the last one (which shows what this machine does now).
             if (
@@ -644,19 +646,6 @@ def _duration(seconds: float) -> str:
         if seconds >= scale:
             return f"{seconds / scale:.3g} {unit}"
     return f"{seconds / 1e-9:.3g} ns"
-
-
-@contextmanager
-def _progress_bar(enabled: bool, total: int) -> Iterator[Callable[[], None]]:
-    if not enabled:
-        yield lambda: None
-        return
-    from rich.console import Console
-    from rich.progress import Progress
-
-    with Progress(console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task("calibrating", total=total)
-        yield lambda: bar.advance(task)
 
 
 # ---------------------------------------------------------------- output

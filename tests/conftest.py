@@ -6,6 +6,7 @@ import contextlib
 import importlib.abc
 import logging
 import os
+import subprocess
 import sys
 import types
 from collections.abc import Callable, Iterator
@@ -158,3 +159,34 @@ def load_hasher(name: str) -> Any:
         if name == "xxh3_128" and importlib.util.find_spec("xxhash") is None:
             return None
         raise
+
+
+def run_with_terminal_stderr(command: list[str], cwd: Path) -> tuple[subprocess.CompletedProcess[str], bytes]:
+    """Run *command* with stderr on a pseudo-terminal (stdout piped); what reached the terminal."""
+    import pty
+    import threading
+
+    master, slave = pty.openpty()
+    drawn: list[bytes] = []
+
+    def drain() -> None:
+        while True:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:  # the terminal closed
+                return
+            if not chunk:
+                return
+            drawn.append(chunk)
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    try:
+        done = subprocess.run(
+            command, cwd=cwd, stdout=subprocess.PIPE, stderr=slave, text=True, timeout=180, check=False
+        )
+    finally:
+        os.close(slave)
+        reader.join(timeout=10)
+        os.close(master)
+    return done, b"".join(drawn)

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from flujo_tuning.bench import BenchReport, render
+
+from .conftest import run_with_terminal_stderr
 
 
 def _report() -> BenchReport:
@@ -115,3 +118,14 @@ def test_bench_flujo_without_flujo_says_how_to_get_it() -> None:
     )
     assert run.returncode == 2
     assert "Flujo is not installed (pip install 'flujo-tuning[flujo]', on Python 3.13)" in run.stderr
+
+
+def test_the_progress_bar_goes_to_the_terminal_not_into_the_results(tmp_path: Path) -> None:
+    done, terminal = run_with_terminal_stderr(
+        [sys.executable, "-m", "flujo_tuning", "bench", "--quick", "--profiles", "stdlib,default"],
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0
+    assert b"benchmarking" in terminal
+    assert "benchmarking" not in done.stdout
+    assert "cached steps" in done.stdout

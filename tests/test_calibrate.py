@@ -17,7 +17,7 @@ import flujo_tuning
 from flujo_tuning import CalibrationError, calibrate, resolve
 from flujo_tuning.calibration import MIN_ROUNDS_FOR_A_WINNER, parse_budget, plan_write
 
-from .conftest import write
+from .conftest import run_with_terminal_stderr, write
 
 WORKLOADS = '''
 import asyncio
@@ -433,25 +433,7 @@ def test_cli_refuses_a_bad_plot_name_before_measuring(project: Path) -> None:
 
 
 def test_a_progress_bar_is_drawn_on_a_terminal(project: Path) -> None:
-    import pty
-    import threading
-
-    master, slave = pty.openpty()
-    drawn: list[bytes] = []
-
-    def drain() -> None:
-        while True:
-            try:
-                chunk = os.read(master, 4096)
-            except OSError:  # the terminal closed
-                return
-            if not chunk:
-                return
-            drawn.append(chunk)
-
-    reader = threading.Thread(target=drain, daemon=True)
-    reader.start()
-    done = subprocess.run(
+    done, terminal = run_with_terminal_stderr(
         [
             sys.executable,
             "-m",
@@ -464,15 +446,7 @@ def test_a_progress_bar_is_drawn_on_a_terminal(project: Path) -> None:
             "3",
         ],
         cwd=project,
-        stdout=subprocess.PIPE,
-        stderr=slave,
-        text=True,
-        timeout=120,
-        check=False,
     )
-    os.close(slave)
-    reader.join(timeout=10)
-    os.close(master)
     assert done.returncode == 0
-    assert b"calibrating" in b"".join(drawn)  # on the terminal (stderr)
+    assert b"calibrating" in terminal  # on the terminal (stderr)
     assert "calibrating" not in done.stdout  # never in the report

@@ -495,6 +495,13 @@ def calibrate(
         current = resolve().profile
         planned = _candidates(current, profiles, search)
     results = [result for result, _ in planned]
+    from .settings import SETTING_NAMES
+
+    overriding = sorted(
+        f"FLUJO_{n.upper()}={os.environ[f'FLUJO_{n.upper()}']}"
+        for n in SETTING_NAMES
+        if n != "profile" and f"FLUJO_{n.upper()}" in os.environ
+    )
     report = CalibrationReport(
         target=target,
         current=current,
@@ -509,6 +516,11 @@ def calibrate(
         environment=environment(),
         date=datetime.date.today().isoformat(),
     )
+    if overriding:
+        report.notes.append(
+            f"{', '.join(overriding)} in the environment outrank every candidate's profile (as in "
+            "production), so those settings were not compared"
+        )
     processes = [_Process(result, target, env, directory) for result, env in planned if not result.failed]
     try:
         _measure(report, processes, started, rounds, progress)

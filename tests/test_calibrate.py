@@ -450,3 +450,12 @@ def test_a_progress_bar_is_drawn_on_a_terminal(project: Path) -> None:
     assert done.returncode == 0
     assert b"calibrating" in terminal  # on the terminal (stderr)
     assert "calibrating" not in done.stdout  # never in the report
+
+
+def test_setting_variables_in_the_environment_apply_to_every_candidate_and_are_named(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FLUJO_HASHER", "sha256")
+    report = calibrate("workloads:cpu_only", profiles=["default"], budget=10, rounds=1)
+    assert {c.choices["hasher"] for c in report.measured} == {"sha256"}
+    assert any("FLUJO_HASHER=sha256 in the environment outrank" in note for note in report.notes)

@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-dev
 
 DOCS_STAMP := $(VENV)/.installed-docs
 
-.PHONY: demo test test-ray test-flujo lint bench docs reliability clean
+.PHONY: demo test test-ray test-flujo test-floors lint bench docs reliability clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,20 @@ $(VENV)/.installed-%: pyproject.toml flujo_tuning/_fk1native.c | $(BIN)/python
 
 test-ray test-flujo: test-%: $(VENV)/.installed-%
 	PYTHONWARNINGS=error $(BIN)/python -W error -m pytest -m $* tests
+
+# Every dependency at the floor pyproject.toml declares, and the whole suite there (CI: the oldest
+# Python, .ci-venvs/floors3.10). It installs old releases, so it refuses the default .venv.
+FLOORS_EXTRAS := xxhash,server,plot,ray
+$(VENV)/.installed-floors: pyproject.toml flujo_tuning/_fk1native.c .ci/floors.py | $(BIN)/python
+	@if [ "$(VENV)" = ".venv" ]; then echo "make test-floors VENV=.ci-venvs/floors: it installs old releases" >&2; exit 2; fi
+	$(BIN)/python -m pip install --quiet packaging 'tomli; python_version < "3.11"'
+	$(BIN)/python .ci/floors.py $(FLOORS_EXTRAS) > $(VENV)/floors.txt
+	$(BIN)/python -m pip install --quiet -c $(VENV)/floors.txt -e '.[dev,$(FLOORS_EXTRAS)]'
+	$(BIN)/python .ci/floors.py --check $(FLOORS_EXTRAS)
+	touch $@ $(STAMP)
+
+test-floors: $(VENV)/.installed-floors
+	$(MAKE) test PYTHON=$(PYTHON) VENV=$(VENV)
 
 lint: $(STAMP)
 	$(BIN)/python -m ruff check flujo_tuning tests

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from . import _flujo_env, _loop_install, _running
+from ._canonical import registered as registered_encoders
 from ._events import emit
 from ._state import STATE, register_fork_hook
 from .components import buffers, codec, event_loop, flujo, hasher, key_encoder, perf_debug, task_factory
@@ -21,7 +22,7 @@ from .components.buffers import ScratchBuffers
 from .components.codec import Codec
 from .components.hasher import Hasher
 from .decisions import APPLIED_EVENT, Component, Decision, log_decisions
-from .keys import KeyMaker
+from .keys import SCHEME, KeyMaker
 from .settings import ResolvedSettings, resolve
 
 __all__ = ["Tuning", "apply", "cache_key", "current", "preview", "reset", "run", "verify", "worker_init"]
@@ -41,8 +42,8 @@ class Tuning:
     #: Makes a new event loop of the chosen kind, with the chosen task factory and debug mode.
     loop_factory: LoopFactory
     buffers: ScratchBuffers
-    #: A short stable hash of the settings, decisions and backend versions.
-    fingerprint: str
+    #: Private: the facts the fingerprint hashes, besides the encoders registered when it is read.
+    _fingerprint_facts: str = field(repr=False)
     #: Private: makes the keys (its type is an implementation detail).
     _key_maker: KeyMaker = field(repr=False)
     #: Private: whether apply() installs our loop policy for plain asyncio.run().
@@ -58,6 +59,13 @@ class Tuning:
     def cache_key(self, obj: Any) -> str:
         """``fk1:<hasher>:<hex>``: the same for the same value on every machine and install."""
         return self._key_maker.make(obj)
+
+    @property
+    def fingerprint(self) -> str:
+        """A short stable hash of everything that decides behaviour and keys: the settings, the
+        decisions, Python and backend versions, the key scheme and the encoders registered now
+        (register_encoder() after apply() changes it). Equal fingerprints, equal keys."""
+        return _fingerprint(self._fingerprint_facts)
 
     @property
     def profile(self) -> str:
@@ -104,7 +112,9 @@ def _loop_factory(
     return tuned_loop
 
 
-def _fingerprint(settings: ResolvedSettings, decisions: tuple[Decision, ...], facts: dict[str, str]) -> str:
+def _fingerprint_facts(
+    settings: ResolvedSettings, decisions: tuple[Decision, ...], facts: dict[str, str]
+) -> str:
     """Structured facts only (never reason sentences): rewording a message changes no fingerprint.
     The key encoder is left out: every encoder writes the same bytes, so it changes no key."""
     payload = {
@@ -116,8 +126,13 @@ def _fingerprint(settings: ResolvedSettings, decisions: tuple[Decision, ...], fa
         ],
         "facts": facts,
     }
-    text = json.dumps(payload, sort_keys=True, separators=(",", ":"))
-    return hashlib.blake2b(text.encode(), digest_size=6).hexdigest()
+    return json.dumps(payload, sort_keys=True, separators=(",", ":"))
+
+
+def _fingerprint(facts: str) -> str:
+    digest = hashlib.blake2b(facts.encode(), digest_size=6)
+    digest.update(json.dumps(registered_encoders()).encode())
+    return digest.hexdigest()
 
 
 def _build(settings: ResolvedSettings, platform: Platform) -> Tuning:
@@ -176,6 +191,7 @@ def _build(settings: ResolvedSettings, platform: Platform) -> Tuning:
         "codec": f"{chosen_codec.name} {chosen_codec.version}",
         "hasher": f"{chosen_hasher.name} {chosen_hasher.version}",
         "flujo": flujo_facts.version or "not installed",
+        "keys": SCHEME,
     }
     return Tuning(
         settings=settings,
@@ -184,7 +200,7 @@ def _build(settings: ResolvedSettings, platform: Platform) -> Tuning:
         hasher=chosen_hasher,
         loop_factory=_loop_factory(loop.new_loop, factory, settings.asyncio_debug),
         buffers=pool,
-        fingerprint=_fingerprint(settings, decisions, facts),
+        _fingerprint_facts=_fingerprint_facts(settings, decisions, facts),
         _key_maker=key_maker,
         _installs_policy=installs,
         _loop_class=loop.loop_class,

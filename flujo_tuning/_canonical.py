@@ -10,14 +10,17 @@ import dataclasses
 import datetime
 import decimal
 import enum
+import functools
+import hashlib
 import pathlib
 import struct
 import sys
 import uuid
 from collections.abc import Callable
+from types import CodeType
 from typing import Any
 
-__all__ = ["MAX_DEPTH", "encode", "register_encoder", "unregister_encoder"]
+__all__ = ["MAX_DEPTH", "encode", "register_encoder", "registered", "unregister_encoder"]
 
 #: Deeper nesting raises ValueError (never truncates): cache-key inputs are never this deep, and
 #: a limit keeps the recursion far from Python's own.
@@ -70,6 +73,50 @@ def register_encoder(cls: type, encoder: Callable[[Any], Any], *, name: str | No
 def unregister_encoder(cls: type) -> None:
     """Forget the encoder registered for *cls* (KeyError if there is none)."""
     del _REGISTERED[cls]
+
+
+def registered() -> list[tuple[str, str, str]]:
+    """What registered encoders contribute to keys, for the fingerprint: (name in the key, class,
+    encoder identity), sorted. Two processes that register different encoders, or the same encoder
+    for a different class, get different fingerprints."""
+    return sorted(
+        (name, _type_name(cls), _callable_identity(encoder)) for cls, (name, encoder) in _REGISTERED.items()
+    )
+
+
+def _callable_identity(fn: Any) -> str:
+    """Where *fn* is defined and a digest of its code: stable across processes of one install,
+    different when the function's code changes (a deploy with a new encoder)."""
+    while isinstance(fn, functools.partial):
+        fn = fn.func
+    where = f"{getattr(fn, '__module__', None) or type(fn).__module__}."
+    where += getattr(fn, "__qualname__", None) or type(fn).__qualname__
+    # A plain function, a method, or an instance whose class defines __call__ in Python.
+    code = getattr(fn, "__code__", None) or getattr(vars(type(fn)).get("__call__"), "__code__", None)
+    if not isinstance(code, CodeType):
+        return where
+    digest = hashlib.blake2b(digest_size=6)
+    _digest_code(code, digest)
+    return f"{where}:{digest.hexdigest()}"
+
+
+def _digest_code(code: CodeType, digest: Any) -> None:
+    digest.update(code.co_code)
+    digest.update(repr(code.co_names).encode())
+    for const in code.co_consts:
+        if isinstance(const, CodeType):
+            _digest_code(const, digest)  # a nested function or comprehension
+        else:
+            digest.update(_const_repr(const).encode())
+
+
+def _const_repr(const: Any) -> str:
+    # A frozenset's repr follows string hashing, which differs per process: sort it.
+    if isinstance(const, frozenset):
+        return "frozenset(" + ",".join(sorted(map(_const_repr, const))) + ")"
+    if isinstance(const, tuple):
+        return "(" + ",".join(map(_const_repr, const)) + ")"
+    return repr(const)
 
 
 def encode(obj: Any) -> bytes:

@@ -10,7 +10,8 @@
  * No Python code runs while a value is walked (exact builtin types only; the GIL is held), so the
  * borrowed references taken from lists and dicts stay valid. The hasher runs after the walk, on
  * a buffer owned by this call: a hasher that releases the GIL cannot see another call's bytes.
- * Free-threaded builds are not supported (see docs/cache-keys.md).
+ * It declares Py_MOD_GIL_USED; on free-threaded builds flujo_tuning does not load it (see
+ * docs/cache-keys.md).
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -561,25 +562,39 @@ static PyMethodDef methods[] = {
     {NULL, NULL, 0, NULL},
 };
 
-static struct PyModuleDef module_def = {
-    PyModuleDef_HEAD_INIT, "flujo_tuning._fk1native",
-    "The fk1 canonical encoding of builtin values in one native pass (see _fk1native.c).", -1, methods,
-    NULL, NULL, NULL, NULL,
-};
-
-PyMODINIT_FUNC PyInit__fk1native(void) {
-    thread_key = PyUnicode_InternFromString(THREAD_KEY);
-    str_hexdigest = PyUnicode_InternFromString("hexdigest");
-    str_release = PyUnicode_InternFromString("release");
-    if (thread_key == NULL || str_hexdigest == NULL || str_release == NULL) return NULL;
-    PyObject *module = PyModule_Create(&module_def);
-    if (module == NULL) return NULL;
+static int module_exec(PyObject *module) {
+    if (thread_key == NULL) thread_key = PyUnicode_InternFromString(THREAD_KEY);
+    if (str_hexdigest == NULL) str_hexdigest = PyUnicode_InternFromString("hexdigest");
+    if (str_release == NULL) str_release = PyUnicode_InternFromString("release");
+    if (thread_key == NULL || str_hexdigest == NULL || str_release == NULL) return -1;
     if (PyModule_AddIntConstant(module, "MAX_DEPTH", MAX_DEPTH) < 0 ||
         PyModule_AddIntConstant(module, "SCHEME_VERSION", 1) < 0 ||
-        /* keys.NATIVE_API: raised whenever the functions below change */
+        /* keys.NATIVE_API: raised whenever the functions above change */
         PyModule_AddIntConstant(module, "API_VERSION", 2) < 0) {
-        Py_DECREF(module);
-        return NULL;
+        return -1;
     }
-    return module;
+    return 0;
 }
+
+/* The walk relies on the GIL (borrowed references from lists and dicts, see the top of this file),
+ * so the module says so: a free-threaded build would turn the GIL back on for the whole process on
+ * import, and flujo_tuning never imports it there (keys._native_status). Its state is process-wide
+ * statics, so one interpreter only. */
+static PyModuleDef_Slot module_slots[] = {
+    {Py_mod_exec, (void *)module_exec},
+#ifdef Py_mod_multiple_interpreters
+    {Py_mod_multiple_interpreters, Py_MOD_MULTIPLE_INTERPRETERS_NOT_SUPPORTED},
+#endif
+#ifdef Py_mod_gil
+    {Py_mod_gil, Py_MOD_GIL_USED},
+#endif
+    {0, NULL},
+};
+
+static struct PyModuleDef module_def = {
+    PyModuleDef_HEAD_INIT, "flujo_tuning._fk1native",
+    "The fk1 canonical encoding of builtin values in one native pass (see _fk1native.c).", 0, methods,
+    module_slots, NULL, NULL, NULL,
+};
+
+PyMODINIT_FUNC PyInit__fk1native(void) { return PyModuleDef_Init(&module_def); }

@@ -15,12 +15,16 @@ from collections.abc import Callable, Iterator
 from ._state import STATE
 from .components._registry import Platform
 
-__all__ = ["install", "plan", "restore", "rollback_on_error"]
+__all__ = ["POLICIES", "install", "plan", "restore", "rollback_on_error"]
 
 LoopFactory = Callable[[], asyncio.AbstractEventLoop]
 
+#: Whether this Python has loop policies we may touch: deprecated from 3.14 (touching them warns),
+#: removed in 3.16. Every policy call in the package is behind this flag (tests turn it off, with
+#: the policy API removed, to run the 3.14 paths on older Pythons).
+POLICIES = sys.version_info < (3, 14)
 
-if sys.version_info < (3, 14):  # policies are deprecated from 3.14 on; touching them warns
+if POLICIES:
 
     class TunedEventLoopPolicy(asyncio.DefaultEventLoopPolicy):
         """asyncio's default policy, except that new loops come from a loop factory."""
@@ -63,7 +67,7 @@ def install(loop_factory: LoopFactory) -> None:
 
 def restore() -> None:
     """Put back the policy that was in place before install(), if ours is installed."""
-    if STATE.saved_policy is not None:
+    if STATE.saved_policy is not None and POLICIES:
         asyncio.set_event_loop_policy(STATE.saved_policy)
         STATE.saved_policy = None
 
@@ -72,7 +76,7 @@ def restore() -> None:
 def rollback_on_error() -> Iterator[None]:
     """If the block fails, put the event-loop policy and our saved state back as they were."""
     saved = STATE.saved_policy
-    before = asyncio.get_event_loop_policy() if sys.version_info < (3, 14) else None
+    before = asyncio.get_event_loop_policy() if POLICIES else None
     try:
         yield
     except BaseException:

@@ -114,7 +114,9 @@ def verify(tuning: Tuning | None) -> list[str]:
 
 def _policy_differences(tuning: Tuning) -> list[str]:
     """No loop runs in this thread: check that plain asyncio.run() would still make the decided loop."""
-    if not tuning._installs_policy or sys.version_info >= (3, 14):
+    from . import _loop_install
+
+    if not tuning._installs_policy or not _loop_install.POLICIES:
         return []
     from ._loop_install import TunedEventLoopPolicy
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
@@ -16,7 +16,6 @@ from pydantic_settings import (
     EnvSettingsSource,
     InitSettingsSource,
     PydanticBaseSettingsSource,
-    PyprojectTomlConfigSettingsSource,
     TomlConfigSettingsSource,
 )
 
@@ -55,11 +54,16 @@ def check_config_file(path: Path) -> None:
         )
 
 
-def read_toml_checked(path: Path, reader: Callable[[Path], dict[str, Any]]) -> dict[str, Any]:
-    """Run a pydantic-settings TOML reader on *path*, turning each failure into a ConfigError."""
+def read_toml(settings_cls: type[BaseSettings], path: Path) -> dict[str, Any]:
+    """The whole TOML document at *path*, read by pydantic-settings' TOML source; each failure
+    becomes a ConfigError naming the file (and line and column, for bad TOML).
+
+    Only the source's public face is used (its constructor and ``toml_data``), so every
+    pydantic-settings release we declare reads files the same way.
+    """
     check_config_file(path)
     try:
-        return reader(path)
+        return dict(TomlConfigSettingsSource(settings_cls, toml_file=path).toml_data)
     except TOMLDecodeError as exc:
         found = _LINE_COLUMN.search(str(exc))
         where = f"{path}:{found.group(1)}:{found.group(2)}" if found else str(path)
@@ -201,6 +205,22 @@ class FlujoEnvSource(Labelled, EnvSettingsSource):
     def __init__(self, settings_cls: type[BaseSettings]) -> None:
         super().__init__(settings_cls)
         self.provided = {}
+        #: Snapshot names (as the parent keys them) whose value came from the .env file.
+        self._from_dotenv: frozenset[str] = frozenset()
+
+    def defer_to(self, dotenv: Mapping[str, str | None]) -> None:
+        """Leave to the .env source every variable whose value equals the file's.
+
+        ``import flujo`` copies the file into os.environ (never over a variable already set): a
+        value the environment shares with the file came from the file, whatever the import order.
+        """
+        missing = object()
+        self._from_dotenv = frozenset(
+            name for name, value in self.env_vars.items() if dotenv.get(name, missing) == value
+        )
+
+    def _key(self, name: str) -> str:
+        return name if self.case_sensitive else name.lower()
 
     def variable(self, key: str) -> str:
         return f"{self.env_prefix}{key}".upper()
@@ -213,65 +233,72 @@ class FlujoEnvSource(Labelled, EnvSettingsSource):
 
     def raw(self, name: str) -> str | None:
         """The value of any environment variable in this source's snapshot."""
-        value = self.env_vars.get(name if self.case_sensitive else name.lower())
-        return value
+        key = self._key(name)
+        return None if key in self._from_dotenv else self.env_vars.get(key)
 
     def names(self) -> list[str]:
         """Every variable in the snapshot that starts with the prefix, upper-cased."""
         prefix = self.env_prefix.lower()
-        return sorted(name.upper() for name in self.env_vars if name.lower().startswith(prefix))
+        return sorted(
+            name.upper()
+            for name in self.env_vars
+            if name.lower().startswith(prefix) and name not in self._from_dotenv
+        )
 
     def __call__(self) -> dict[str, Any]:
-        return self.record(super().__call__())
+        found = super().__call__()
+        return self.record(
+            {k: v for k, v in found.items() if self._key(self.variable(k)) not in self._from_dotenv}
+        )
 
 
 PROFILE_META_KEYS = frozenset({"description", "extends"})
 PYPROJECT_META_KEYS = frozenset({"profile_dirs", "profiles"})
 
 
-class PyprojectSource(Labelled, PyprojectTomlConfigSettingsSource):
-    """The ``[tool.flujo_tuning]`` table of one pyproject.toml, or nothing when *path* is None."""
+class PyprojectSource(LabelledSource):
+    """The ``[tool.flujo_tuning]`` table of one pyproject.toml, or nothing when *path* is None.
+
+    The file is read once, when the source is made: the whole document, so that a misnamed table
+    (``[tool.flujo-tuning]``) is reported rather than silently ignored.
+    """
 
     kind = "pyproject"
 
     def __init__(self, settings_cls: type[BaseSettings], path: Path | None) -> None:
+        super().__init__(settings_cls)
         self.path = path.resolve() if path is not None else None
         #: Tables of this file whose names are near misses of ours, as messages (never silent).
         self.near_misses: list[str] = []
-        if self.path is not None:
-            check_config_file(self.path)
-        super().__init__(settings_cls, toml_file=self.path)
-        self.table: dict[str, Any] = dict(self.toml_data)
+        self.table: dict[str, Any] = self._read_table(settings_cls, self.path) if self.path else {}
         self.label = f"pyproject.toml [tool.flujo_tuning] ({self.path})"
-        self.provided = {}
         allowed = set(settings_cls.model_fields) | PYPROJECT_META_KEYS
         check_keys(self.table, allowed, "[tool.flujo_tuning]", self.path, "tool.flujo_tuning")
+        self._inner = InitSettingsSource(
+            settings_cls, {k: v for k, v in self.table.items() if k not in PYPROJECT_META_KEYS}
+        )
 
-    def _read_files(self, files: Any, deep_merge: bool = False) -> dict[str, Any]:
-        # Without a path the parent would look in the current directory; we already searched.
-        return {} if self.path is None else super()._read_files(files, deep_merge)
-
-    def _read_file(self, file_path: Path | Any) -> dict[str, Any]:
-        document = read_toml_checked(Path(file_path), super()._read_file)
+    def _read_table(self, settings_cls: type[BaseSettings], path: Path) -> dict[str, Any]:
+        document = read_toml(settings_cls, path)
         tool = document.get("tool", {})
         if not isinstance(tool, dict):
-            raise ConfigError(f"{file_path}: 'tool' must be a table, got {type(tool).__name__}")
-        self.near_misses = [_misnamed_table(Path(file_path), name) for name in tool if _is_misnamed(name)]
+            raise ConfigError(f"{path}: 'tool' must be a table, got {type(tool).__name__}")
+        self.near_misses = [_misnamed_table(path, name) for name in tool if _is_misnamed(name)]
         table = tool.get("flujo_tuning", {})
         if not isinstance(table, dict):
-            line = locate_key(Path(file_path), "flujo_tuning", "tool")
-            at = f"{file_path}:{line}" if line else str(file_path)
+            line = locate_key(path, "flujo_tuning", "tool")
+            at = f"{path}:{line}" if line else str(path)
             raise ConfigError(
                 f"{at}: [tool.flujo_tuning] must be a table, got {type(table).__name__} {table!r}"
             )
-        return document
+        return table
 
     def describe(self, key: str) -> str:
         line = locate_key(self.path, key, "tool.flujo_tuning")
         return f"{self.path}:{line} key {key!r}" if line else f"{self.path} [tool.flujo_tuning] key {key!r}"
 
     def __call__(self) -> dict[str, Any]:
-        return self.record({k: v for k, v in super().__call__().items() if k not in PYPROJECT_META_KEYS})
+        return self.record(self._inner())
 
 
 def _is_misnamed(name: str) -> bool:
@@ -341,8 +368,7 @@ class ProfileSource(LabelledSource):
     def from_file(
         cls, settings_cls: type[BaseSettings], name: str, path: Path, origin: str, label: str | None = None
     ) -> ProfileSource:
-        reader = _ProfileFileReader(settings_cls, path)
-        return cls(settings_cls, name, reader.toml_data, origin, path=path, label=label)
+        return cls(settings_cls, name, read_toml(settings_cls, path), origin, path=path, label=label)
 
     def _meta_str(self, key: str) -> str | None:
         value = self.raw.get(key)
@@ -358,14 +384,3 @@ class ProfileSource(LabelledSource):
 
     def __call__(self) -> dict[str, Any]:
         return self.record(self._inner())
-
-
-class _ProfileFileReader(TomlConfigSettingsSource):
-    """Reads one profile file with pydantic-settings' TOML source, errors mapped to ConfigError."""
-
-    def __init__(self, settings_cls: type[BaseSettings], path: Path) -> None:
-        check_config_file(path)
-        super().__init__(settings_cls, toml_file=path)
-
-    def _read_file(self, file_path: Path | Any) -> dict[str, Any]:
-        return read_toml_checked(Path(file_path), super()._read_file)

@@ -17,6 +17,8 @@ import functools
 import importlib
 import io
 import pickle
+import sys
+import sysconfig
 import threading
 from collections.abc import Callable
 from types import ModuleType
@@ -192,14 +194,40 @@ def _default_accelerator() -> _Accelerator | None:
 
 #: The interface version this module expects of ``_fk1native`` (its ``API_VERSION``).
 NATIVE_API = 2
+NATIVE_MODULE = "flujo_tuning._fk1native"
+
+
+def _gil_reason() -> str | None:
+    """Why the native encoder must not be imported in this process, or None.
+
+    Its walk relies on the GIL (it declares ``Py_MOD_GIL_USED``): on a free-threaded Python,
+    importing it would turn the GIL back on for the whole host process.
+    """
+    if not sysconfig.get_config_var("Py_GIL_DISABLED"):  # None before 3.13 and on GIL builds
+        return None
+    is_gil_enabled = getattr(sys, "_is_gil_enabled", None)
+    if is_gil_enabled is not None and is_gil_enabled():
+        return None  # the GIL is on already (PYTHON_GIL=1, or another module): nothing changes
+    return (
+        "this Python is free-threaded and the native encoder needs the GIL "
+        "(importing it would turn the GIL back on for the whole process)"
+    )
 
 
 def _native_status() -> tuple[ModuleType | None, str]:
-    """The native encoder and, where it cannot be used, why."""
+    """The native encoder and, where it cannot be used, why. Any failure to load it (not built, a
+    broken build, a warning raised as an error) is a reason, never an exception."""
+    gil = _gil_reason()
+    if gil is not None:
+        return None, gil
     try:
-        module = importlib.import_module("flujo_tuning._fk1native")
-    except ImportError:
-        return None, "the native encoder was not built at install (no C compiler?)"
+        module = importlib.import_module(NATIVE_MODULE)
+    except ModuleNotFoundError as exc:
+        if exc.name == NATIVE_MODULE:
+            return None, "the native encoder was not built at install (no C compiler?)"
+        return None, f"the native encoder failed to import (ModuleNotFoundError: {exc})"
+    except Exception as exc:
+        return None, f"the native encoder failed to import ({type(exc).__name__}: {exc})"
     if getattr(module, "API_VERSION", None) != NATIVE_API:
         # An old build left beside newer sources (an editable install not rebuilt).
         return None, f"the native encoder at {module.__file__} is out of date (reinstall to rebuild it)"

@@ -54,7 +54,6 @@ class ResolvedSettings(BaseSettings):
         env_ignore_empty=True,
         case_sensitive=False,
         validate_default=True,
-        pyproject_toml_table_header=("tool", "flujo_tuning"),
     )
 
     profile: str = Field(
@@ -327,11 +326,7 @@ def resolve_labelled(
     if dotenv_explicit and dotenv_file is not None and not dotenv_file.is_file():
         raise ConfigError(f"{dotenv_file}: .env file not found (given by env FLUJO_DOTENV)")
     dotenv = DotenvSource(ResolvedSettings, dotenv_file)
-    # import flujo copies the file into os.environ (never over a variable already set): a value
-    # the environment shares with the file came from the file, whatever the import order.
-    env.env_vars = {
-        name: value for name, value in env.env_vars.items() if dotenv.env_vars.get(name, object()) != value
-    }
+    env.defer_to(dotenv.env_vars)
 
     selected, selected_by = _select_profile(arguments, env, dotenv, project)
     chain = ProfileCatalog(ResolvedSettings, project).chain(selected, selected_by)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import builtins
 import contextlib
 import importlib.abc
 import logging
@@ -94,6 +96,29 @@ def replace_module(monkeypatch: pytest.MonkeyPatch, name: str, **attributes: obj
     for attribute, value in attributes.items():
         setattr(module, attribute, value)
     monkeypatch.setitem(sys.modules, name, module)
+
+
+#: Loop policies are deprecated from Python 3.14 (removed in 3.16): tests read them only before.
+POLICIES = sys.version_info < (3, 14)
+
+
+def loop_policy() -> object | None:
+    """The event-loop policy in force, or None where reading it is deprecated (3.14+)."""
+    return asyncio.get_event_loop_policy() if POLICIES else None
+
+
+def deny_reading(monkeypatch: pytest.MonkeyPatch, path: Path) -> None:
+    """Make opening *path* fail with EACCES (root reads anything, so the denial is simulated at
+    both ways a reader opens a file: ``open()`` and ``Path.open``)."""
+    real_open = builtins.open
+
+    def denied(file: Any, *args: Any, **kwargs: Any) -> Any:
+        if Path(os.fspath(file)) == path:
+            raise PermissionError(13, "Permission denied")
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", denied)
+    monkeypatch.setattr(Path, "open", denied)
 
 
 def raising(error: BaseException) -> Callable[..., Any]:

@@ -15,6 +15,8 @@ from structlog.testing import capture_logs
 from flujo_tuning import ConfigError, apply, current, reset, run
 from flujo_tuning.components import _registry
 
+from .conftest import loop_policy
+
 COMPONENTS = [
     "event_loop",
     "task_factory",
@@ -71,12 +73,12 @@ def test_current_is_what_apply_installed_and_reset_forgets_it() -> None:
 
 def test_same_settings_again_changes_nothing_and_logs_nothing() -> None:
     first = apply()
-    policy = asyncio.get_event_loop_policy()
+    policy = loop_policy()
     with capture_logs() as events:
         again = apply()
     assert again is first
     assert events == []
-    assert asyncio.get_event_loop_policy() is policy
+    assert loop_policy() is policy
 
 
 def test_different_settings_reapply_and_log_only_the_changes() -> None:
@@ -112,17 +114,17 @@ def test_auto_installs_uvloop_for_plain_asyncio_run_and_for_run() -> None:
 
 
 def test_reset_restores_the_stock_loop() -> None:
-    policy = asyncio.get_event_loop_policy()
+    policy = loop_policy()
     apply()
     reset()
-    assert asyncio.get_event_loop_policy() is policy
+    assert loop_policy() is policy
     assert asyncio.run(_loop_type()) is _stdlib_loop_type()
 
 
 def test_stdlib_profile_installs_nothing() -> None:
-    policy = asyncio.get_event_loop_policy()
+    policy = loop_policy()
     tuning = apply("stdlib")
-    assert asyncio.get_event_loop_policy() is policy
+    assert loop_policy() is policy
     assert "nothing to install" in tuning.decision("event_loop").reason
     assert run(_loop_type()) is _stdlib_loop_type()
 
@@ -159,22 +161,22 @@ def test_backend_raising_on_import_falls_back(hide_module: Callable[..., None], 
 
 def test_strict_missing_backend_raises_and_keeps_previous_state(hide_module: Callable[..., None]) -> None:
     before = apply()
-    policy = asyncio.get_event_loop_policy()
+    policy = loop_policy()
     hide_module("uvloop")
     with pytest.raises(ConfigError, match=r"event_loop 'uvloop' \(from argument\) is not available"):
         apply(event_loop="uvloop", strict=True)
     assert current() is before
-    assert asyncio.get_event_loop_policy() is policy
+    assert loop_policy() is policy
 
 
 def test_config_error_keeps_previous_state(monkeypatch: pytest.MonkeyPatch) -> None:
     before = apply()
-    policy = asyncio.get_event_loop_policy()
+    policy = loop_policy()
     monkeypatch.setenv("FLUJO_CODEC", "bogus")
     with pytest.raises(ConfigError):
         apply()
     assert current() is before
-    assert asyncio.get_event_loop_policy() is policy
+    assert loop_policy() is policy
 
 
 def _simulate(monkeypatch: pytest.MonkeyPatch, system: str, python: tuple[int, int]) -> None:
@@ -200,9 +202,9 @@ def test_winloop_outside_windows_falls_back() -> None:
 
 def test_python_314_installs_no_policy(monkeypatch: pytest.MonkeyPatch) -> None:
     _simulate(monkeypatch, sys.platform, (3, 14))
-    policy = asyncio.get_event_loop_policy()
+    policy = loop_policy()
     tuning = apply()
-    assert asyncio.get_event_loop_policy() is policy
+    assert loop_policy() is policy
     reason = tuning.decision("event_loop").reason
     assert "use flujo_tuning.run(main()) or asyncio.run(main(), loop_factory=tuning.loop_factory)" in reason
     if HAS_UVLOOP:
@@ -216,7 +218,7 @@ def test_apply_keeps_the_loop_set_for_this_thread() -> None:
     asyncio.set_event_loop(loop)
     try:
         apply()
-        assert asyncio.get_event_loop_policy().get_event_loop() is loop
+        assert asyncio.get_event_loop() is loop
     finally:
         asyncio.set_event_loop(None)
         loop.close()
@@ -294,7 +296,7 @@ def test_a_failure_while_installing_leaves_the_policy_and_tuning_as_they_were(
     from flujo_tuning._state import STATE
 
     previous = apply("stdlib")  # installs nothing
-    policy = asyncio.get_event_loop_policy()
+    policy = loop_policy()
     saved = STATE.saved_policy
     real_set = asyncio.set_event_loop_policy
 
@@ -311,7 +313,7 @@ def test_a_failure_while_installing_leaves_the_policy_and_tuning_as_they_were(
         apply("default", event_loop="asyncio", asyncio_debug=True)  # a policy to install
     monkeypatch.undo()
     assert isinstance(calls[0], _loop_install.TunedEventLoopPolicy)  # it did get installed, then
-    assert asyncio.get_event_loop_policy() is policy
-    assert not isinstance(asyncio.get_event_loop_policy(), _loop_install.TunedEventLoopPolicy)
+    assert loop_policy() is policy
+    assert not isinstance(loop_policy(), _loop_install.TunedEventLoopPolicy)
     assert STATE.saved_policy is saved
     assert current() is previous

@@ -10,7 +10,7 @@ import pytest
 
 from flujo_tuning.bench import BenchReport, render
 
-from .conftest import run_with_terminal_stderr
+from .conftest import loop_policy, run_with_terminal_stderr
 
 
 def _report() -> BenchReport:
@@ -80,7 +80,6 @@ def test_bench_command_reports_an_unknown_profile() -> None:
 
 
 def test_run_bench_leaves_the_callers_tuning_policy_and_logging_as_they_were() -> None:
-    import asyncio
 
     import structlog
 
@@ -94,11 +93,11 @@ def test_run_bench_leaves_the_callers_tuning_policy_and_logging_as_they_were() -
 
     with structlog_configured(processors=[keep]):
         mine = flujo_tuning.apply("stdlib")
-        policy = asyncio.get_event_loop_policy()
+        policy = loop_policy()
         config = structlog.get_config()
         report = bench.run_bench(["stdlib", "default"], quick=True)
         assert flujo_tuning.current() is mine
-        assert asyncio.get_event_loop_policy() is policy
+        assert loop_policy() is policy
         assert structlog.is_configured()
         assert structlog.get_config() == config
     assert report.choices["default"].startswith("event_loop=")

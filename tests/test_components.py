@@ -356,7 +356,7 @@ def test_auto_never_picks_the_non_cryptographic_hasher() -> None:
 def test_hasher_with_a_wrong_digest_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     import hashlib
 
-    replace_module(monkeypatch, "blake3", __version__="0.0.1", blake3=hashlib.sha256)
+    replace_module(monkeypatch, "blake3", __version__="9.9", blake3=hashlib.sha256)
     decision = apply(hasher="blake3").decision("hasher")
     assert (decision.choice, decision.fallback) == ("sha256", True)
     assert decision.reason.startswith("blake3 gave a wrong digest for a known test vector")

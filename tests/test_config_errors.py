@@ -9,7 +9,7 @@ import pytest
 
 from flujo_tuning import ConfigError, resolve
 
-from .conftest import write
+from .conftest import deny_reading, write
 
 
 def _error(**kwargs: object) -> str:
@@ -46,14 +46,7 @@ def test_profile_path_that_is_a_directory_is_named(project: Path) -> None:
 def test_unreadable_profile_is_named(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     write(project / "pyproject.toml", '[tool.flujo_tuning]\nprofile = "p"\nprofile_dirs = ["d"]\n')
     path = write(project / "d" / "p.toml", 'codec = "json"\n').resolve()
-    real_open = Path.open
-
-    def denied(self: Path, *args: object, **kwargs: object) -> object:
-        if self == path:
-            raise PermissionError(13, "Permission denied")
-        return real_open(self, *args, **kwargs)  # type: ignore[call-overload]
-
-    monkeypatch.setattr(Path, "open", denied)
+    deny_reading(monkeypatch, path)
     assert _error() == f"{path}: cannot read file: Permission denied"
 
 

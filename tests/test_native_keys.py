@@ -4,6 +4,7 @@ safety, threads, the key_encoder decision, and the fallback where it is not buil
 from __future__ import annotations
 
 import gc
+import importlib
 import json
 import shutil
 import subprocess
@@ -419,3 +420,77 @@ def test_explain_shows_the_key_encoder() -> None:
     )
     decisions = {d["component"]: d for d in json.loads(done.stdout)["decisions"]}
     assert decisions["key_encoder"]["choice"] in {"native", "msgspec", "reference"}
+
+
+# ------------------------------------------------------------ free-threaded builds, failed loads
+
+
+def test_the_module_declares_that_it_needs_the_gil() -> None:
+    """Py_mod_gil is only read by 3.13+ headers; the slot must be there for the day it matters."""
+    source = (ROOT / "flujo_tuning" / "_fk1native.c").read_text(encoding="utf-8")
+    assert "{Py_mod_gil, Py_MOD_GIL_USED}" in source
+    assert "PyModuleDef_Init(&module_def)" in source  # slots need multi-phase initialisation
+
+
+def _simulate_free_threading(monkeypatch: pytest.MonkeyPatch, gil_enabled: bool) -> list[str]:
+    """A free-threaded build as keys sees one; returns the modules imported meanwhile."""
+    real = sysconfig.get_config_var
+    monkeypatch.setattr(
+        sysconfig, "get_config_var", lambda name: 1 if name == "Py_GIL_DISABLED" else real(name)
+    )
+    monkeypatch.setattr(sys, "_is_gil_enabled", lambda: gil_enabled, raising=False)
+    monkeypatch.delitem(sys.modules, "flujo_tuning._fk1native", raising=False)
+    imported: list[str] = []
+    real_import = importlib.import_module
+
+    def recording(name: str, package: str | None = None) -> ModuleType:
+        imported.append(name)
+        return real_import(name, package)
+
+    monkeypatch.setattr(importlib, "import_module", recording)
+    return imported
+
+
+def test_a_free_threaded_python_never_imports_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    before = apply().cache_key({"a": [1, 2.5]})
+    flujo_tuning.reset()
+    imported = _simulate_free_threading(monkeypatch, gil_enabled=False)
+    tuning = apply()
+    decision = tuning.decision("key_encoder")
+    assert decision.choice == "msgspec"
+    assert "free-threaded" in decision.reason
+    assert "turn the GIL back on for the whole process" in decision.reason
+    assert "flujo_tuning._fk1native" not in imported
+    assert "flujo_tuning._fk1native" not in sys.modules
+    assert tuning.cache_key({"a": [1, 2.5]}) == before
+
+
+def test_a_free_threaded_python_with_the_gil_on_uses_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    _simulate_free_threading(monkeypatch, gil_enabled=True)  # PYTHON_GIL=1: importing changes nothing
+    assert apply().decision("key_encoder").choice == "native"
+
+
+@pytest.mark.parametrize(
+    ("error", "said"),
+    [
+        (RuntimeWarning("GIL re-enabled"), "failed to import (RuntimeWarning: GIL re-enabled)"),
+        (ImportError("undefined symbol: PyFoo"), "failed to import (ImportError: undefined symbol: PyFoo)"),
+        (SystemError("initialization failed"), "failed to import (SystemError: initialization failed)"),
+        (
+            ModuleNotFoundError("No module named 'libc_extra'", name="libc_extra"),
+            "failed to import (ModuleNotFoundError: No module named 'libc_extra')",
+        ),
+    ],
+    ids=["warning-as-error", "broken-build", "init-error", "missing-dependency"],
+)
+def test_every_failure_to_load_falls_back_with_its_reason(
+    hide_module: Callable[..., None], error: BaseException, said: str
+) -> None:
+    keys = [apply().cache_key(value) for _, value in VALUES]
+    flujo_tuning.reset()
+    hide_module("flujo_tuning._fk1native", error)
+    tuning = apply(strict=True)  # not a fallback of a requested backend: strict accepts it
+    decision = tuning.decision("key_encoder")
+    assert decision.choice == "msgspec"
+    assert f"the native encoder {said}" in decision.reason
+    assert [tuning.cache_key(value) for _, value in VALUES] == keys

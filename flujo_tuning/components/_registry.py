@@ -6,16 +6,25 @@ Every component goes through :func:`choose`, so fallback rules live in one place
 from __future__ import annotations
 
 import importlib
+import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from types import ModuleType
+from types import MappingProxyType, ModuleType
 from typing import Generic, TypeVar
 
 from .._errors import ConfigError
 from ..decisions import Component, Decision
 
-__all__ = ["Candidate", "Platform", "Unavailable", "choose", "import_backend", "module_version"]
+__all__ = [
+    "TESTED_MINIMUM",
+    "Candidate",
+    "Platform",
+    "Unavailable",
+    "choose",
+    "import_backend",
+    "module_version",
+]
 
 B = TypeVar("B")
 
@@ -40,16 +49,55 @@ class Unavailable(Exception):  # noqa: N818 - a reason, not an error: it is alwa
     """A backend cannot be used here; the message is the reason, as one clause."""
 
 
+#: The oldest release of each optional backend that CI runs (the floors leg installs exactly these,
+#: and pyproject.toml declares them as floors: a test keeps the two equal). An older one found at run
+#: time is not used: it falls back, saying both versions, or fails in strict mode.
+#: msgspec 0.18.6 is the first with ``Encoder(order="deterministic")``, which cache keys need.
+#: winloop runs only on Windows, where CI does not run: its floor is declared, never tested.
+TESTED_MINIMUM: Mapping[str, str] = MappingProxyType(
+    {
+        "uvloop": "0.19",
+        "winloop": "0.1",
+        "orjson": "3.9",
+        "msgspec": "0.18.6",
+        "blake3": "0.4",
+        "xxhash": "3.4.1",
+    }
+)
+
+_RELEASE = re.compile(r"\d+(?:\.\d+)*")
+
+
+def release(version: str) -> tuple[int, ...] | None:
+    """The numeric release of a version string (``"0.19.0rc1"`` -> ``(0, 19, 0)``), None if it has none."""
+    found = _RELEASE.match(version)
+    if found is None:
+        return None
+    parts = [int(part) for part in found.group().split(".")]
+    while len(parts) > 1 and parts[-1] == 0:  # 0.19 and 0.19.0 are the same release
+        parts.pop()
+    return tuple(parts)
+
+
 def import_backend(name: str) -> ModuleType:
-    """Import an optional backend; any failure (ImportError, OSError, a broken build) is Unavailable."""
+    """Import an optional backend; any failure (ImportError, OSError, a broken build, a warning
+    raised as an error) is Unavailable, and so is a release older than :data:`TESTED_MINIMUM`."""
     try:
-        return importlib.import_module(name)
+        module = importlib.import_module(name)
     except ModuleNotFoundError as exc:
         if exc.name != name:
             raise Unavailable(f"{name} failed to import (ModuleNotFoundError: {exc})") from exc
         raise Unavailable(f"{name} is not installed") from exc
     except Exception as exc:
         raise Unavailable(f"{name} failed to import ({type(exc).__name__}: {exc})") from exc
+    top = name.partition(".")[0]
+    minimum = TESTED_MINIMUM.get(top)
+    if minimum is not None:
+        version = module_version(sys.modules.get(top, module))
+        found, oldest = release(version), release(minimum)
+        if found is not None and oldest is not None and found < oldest:
+            raise Unavailable(f"{top} {version} is older than the tested {minimum}")
+    return module
 
 
 def module_version(module: ModuleType) -> str:

@@ -5,7 +5,6 @@ Each case is one function; the test records how it ended in the ledger for docs/
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 import os
@@ -21,7 +20,7 @@ from structlog.testing import capture_logs
 import flujo_tuning
 from flujo_tuning import ConfigError, apply, current
 
-from ..conftest import raising, replace_module, structlog_configured, write
+from ..conftest import deny_reading, loop_policy, raising, replace_module, structlog_configured, write
 
 
 @dataclass
@@ -54,14 +53,14 @@ def case(name: str) -> Callable[[Callable[[Env], tuple[str, str]]], Callable[[En
 def expect_error(*fragments: str, **overrides: Any) -> tuple[str, str]:
     """apply() must raise ConfigError whose message holds every fragment; state must be kept."""
     before = current()
-    policy = asyncio.get_event_loop_policy()
+    policy = loop_policy()
     with pytest.raises(ConfigError) as caught:
         apply(**overrides)
     message = str(caught.value)
     for fragment in fragments:
         assert fragment in message, f"{fragment!r} not in {message!r}"
     assert current() is before
-    assert asyncio.get_event_loop_policy() is policy
+    assert loop_policy() is policy
     return "error", message
 
 
@@ -140,14 +139,7 @@ def _(env: Env) -> tuple[str, str]:
 @case("profile file unreadable")
 def _(env: Env) -> tuple[str, str]:
     path = env.profile("p", 'codec = "json"\n').resolve()
-    real_open = Path.open
-
-    def denied(self: Path, *args: Any, **kwargs: Any) -> Any:
-        if self == path:
-            raise PermissionError(13, "Permission denied")
-        return real_open(self, *args, **kwargs)
-
-    env.monkeypatch.setattr(Path, "open", denied)
+    deny_reading(env.monkeypatch, path)
     return expect_error(f"{path}: cannot read file: Permission denied")
 
 
@@ -405,7 +397,7 @@ def _(env: Env) -> tuple[str, str]:
     replace_module(
         env.monkeypatch,
         "orjson",
-        __version__="0",
+        __version__="9.9",
         dumps=raising(SystemError("corrupted build")),
         loads=json.loads,
     )

@@ -12,12 +12,12 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(STAMP): pyproject.toml flujo_tuning/_fk1native.c | $(BIN)/python
+$(STAMP): pyproject.toml flujo_tuning/cache_keys/_fk1native.c | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/python -m flujo_tuning._demo $(PROFILE)
+	$(BIN)/python -m flujo_tuning.tools.demo $(PROFILE)
 
 # Every warning is an error, in the test process and in the subprocesses the tests start.
 # Coverage is measured in every Python process the tests start (patch = subprocess), combined,
@@ -30,7 +30,7 @@ test: $(STAMP)
 
 # Heavy optional stacks, each in an environment of its own (CI: real Ray on 3.12, real Flujo
 # 0.6.11 on 3.13): make test-ray VENV=.ci-venvs/ray, make test-flujo VENV=.ci-venvs/flujo.
-$(VENV)/.installed-%: pyproject.toml flujo_tuning/_fk1native.c | $(BIN)/python
+$(VENV)/.installed-%: pyproject.toml flujo_tuning/cache_keys/_fk1native.c | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev,$*]'
 	touch $@
 
@@ -40,7 +40,7 @@ test-ray test-flujo: test-%: $(VENV)/.installed-%
 # Every dependency at the floor pyproject.toml declares, and the whole suite there (CI: the oldest
 # Python, .ci-venvs/floors3.10). It installs old releases, so it refuses the default .venv.
 FLOORS_EXTRAS := xxhash,server,plot,ray
-$(VENV)/.installed-floors: pyproject.toml flujo_tuning/_fk1native.c .ci/floors.py | $(BIN)/python
+$(VENV)/.installed-floors: pyproject.toml flujo_tuning/cache_keys/_fk1native.c .ci/floors.py | $(BIN)/python
 	@if [ "$(VENV)" = ".venv" ]; then echo "make test-floors VENV=.ci-venvs/floors: it installs old releases" >&2; exit 2; fi
 	$(BIN)/python -m pip install --quiet packaging 'tomli; python_version < "3.11"'
 	$(BIN)/python .ci/floors.py $(FLOORS_EXTRAS) > $(VENV)/floors.txt

@@ -11,38 +11,29 @@ import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import get_args
 
 DOCS = Path(__file__).resolve().parent
 
 
 def settings_table() -> str:
-    from flujo_tuning.settings import MAX_BUFFER_SIZE, MIN_BUFFER_SIZE, ResolvedSettings
+    """Every setting with its variable, accepted values and default: all taken from the code."""
+    from flujo_tuning.config.settings import ResolvedSettings, accepted, env_var
 
     rows = [
         "| setting | environment variable | accepted values | default | what it does |",
         "|---|---|---|---|---|",
     ]
     for name, field in ResolvedSettings.model_fields.items():
-        choices = get_args(field.annotation)
-        if name == "buffer_size":
-            accepted = (
-                f'{MIN_BUFFER_SIZE} B to {MAX_BUFFER_SIZE // (1024 * 1024)} MiB: `4096`, `"4KiB"`, `"64 KB"`'
-            )
-        elif field.annotation is bool:
-            accepted = "boolean"
-        elif choices:
-            accepted = ", ".join(f"`{c}`" for c in choices)
-        else:
-            accepted = "a profile name"
         default = str(field.default).lower() if isinstance(field.default, bool) else field.default
-        rows.append(f"| `{name}` | `FLUJO_{name.upper()}` | {accepted} | `{default}` | {field.description} |")
+        rows.append(
+            f"| `{name}` | `{env_var(name)}` | {accepted(name)} | `{default}` | {field.description} |"
+        )
     return "\n".join(rows)
 
 
 def profiles_sections() -> str:
     from flujo_tuning import resolve
-    from flujo_tuning.profiles import shipped_profiles_dir
+    from flujo_tuning.config.profiles import shipped_profiles_dir
 
     parts = []
     for path in sorted(shipped_profiles_dir().glob("*.toml")):

@@ -5,21 +5,23 @@ classes (not even ``typing``); the public names below are loaded on first use, a
 :func:`apply` changes anything.
 """
 
-from ._errors import ConfigError, ConfigWarning
+from ._errors import ConfigError, ConfigWarning, FlujoTuningError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
     from . import perf
-    from ._apply import Tuning, apply, cache_key, current, preview, reset, run, verify, worker_init
-    from .calibration import CalibrationError, CalibrationReport, calibrate
+    from .cache_keys.reference import register_encoder, unregister_encoder
     from .components.buffers import ScratchBuffers
     from .components.codec import Codec
+    from .components.decision import Decision
     from .components.hasher import Hasher
-    from .decisions import Decision
-    from .keys import canonical_bytes, register_encoder, unregister_encoder
-    from .settings import ResolvedSettings, resolve
+    from .config.settings import ResolvedSettings, resolve
+    from .runtime.apply import apply, cache_key, canonical_bytes, current, preview, reset, verify, worker_init
+    from .runtime.run import run
+    from .runtime.tuning import Tuning
+    from .tools.calibrate import CalibrationError, CalibrationReport, calibrate
 
 __all__ = [
     "CalibrationError",
@@ -28,6 +30,7 @@ __all__ = [
     "ConfigError",
     "ConfigWarning",
     "Decision",
+    "FlujoTuningError",
     "Hasher",
     "ResolvedSettings",
     "ScratchBuffers",
@@ -53,28 +56,28 @@ del TYPE_CHECKING  # only for type checkers: not part of the public surface
 
 # Public name -> module that defines it, imported on first attribute access.
 _LAZY = {
-    "CalibrationError": "flujo_tuning.calibration",
-    "CalibrationReport": "flujo_tuning.calibration",
-    "calibrate": "flujo_tuning.calibration",
+    "CalibrationError": "flujo_tuning.tools.calibrate",
+    "CalibrationReport": "flujo_tuning.tools.calibrate",
+    "calibrate": "flujo_tuning.tools.calibrate",
     "Codec": "flujo_tuning.components.codec",
-    "Decision": "flujo_tuning.decisions",
+    "Decision": "flujo_tuning.components.decision",
     "Hasher": "flujo_tuning.components.hasher",
     "ScratchBuffers": "flujo_tuning.components.buffers",
-    "preview": "flujo_tuning._apply",
-    "unregister_encoder": "flujo_tuning.keys",
-    "verify": "flujo_tuning._apply",
-    "worker_init": "flujo_tuning._apply",
-    "ResolvedSettings": "flujo_tuning.settings",
-    "Tuning": "flujo_tuning._apply",
-    "apply": "flujo_tuning._apply",
-    "cache_key": "flujo_tuning._apply",
-    "canonical_bytes": "flujo_tuning.keys",
-    "current": "flujo_tuning._apply",
+    "ResolvedSettings": "flujo_tuning.config.settings",
+    "resolve": "flujo_tuning.config.settings",
+    "register_encoder": "flujo_tuning.cache_keys.reference",
+    "unregister_encoder": "flujo_tuning.cache_keys.reference",
+    "Tuning": "flujo_tuning.runtime.tuning",
+    "apply": "flujo_tuning.runtime.apply",
+    "cache_key": "flujo_tuning.runtime.apply",
+    "canonical_bytes": "flujo_tuning.runtime.apply",
+    "current": "flujo_tuning.runtime.apply",
+    "preview": "flujo_tuning.runtime.apply",
+    "reset": "flujo_tuning.runtime.apply",
+    "verify": "flujo_tuning.runtime.apply",
+    "worker_init": "flujo_tuning.runtime.apply",
+    "run": "flujo_tuning.runtime.run",
     "perf": "flujo_tuning",
-    "register_encoder": "flujo_tuning.keys",
-    "reset": "flujo_tuning._apply",
-    "resolve": "flujo_tuning.settings",
-    "run": "flujo_tuning._apply",
 }
 
 

@@ -1,5 +1,5 @@
 """``python -m flujo_tuning``: the same as the ``flujo-tuning`` command."""
 
-from .cli import main
+from .tools.cli import main
 
 raise SystemExit(main())

@@ -5,12 +5,17 @@ Imported by ``import flujo_tuning``, so it imports nothing at all at module leve
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable
 
-__all__ = ["ConfigError", "ConfigWarning", "did_you_mean", "warn_at_caller"]
+__all__ = ["ConfigError", "ConfigWarning", "FlujoTuningError", "did_you_mean", "moved", "warn_at_caller"]
 
 
-class ConfigError(ValueError):
+class FlujoTuningError(Exception):
+    """The base of every error flujo_tuning raises on purpose: ``except FlujoTuningError`` catches
+    them all (a bug of ours still surfaces as what it is)."""
+
+
+class ConfigError(FlujoTuningError, ValueError):
     """A configuration problem: the message names its source (file, line and key, or variable)."""
 
 
@@ -19,7 +24,7 @@ class ConfigWarning(UserWarning):
 
 
 # Tracebacks and reprs show the public name users import, not this private module.
-ConfigError.__module__ = ConfigWarning.__module__ = "flujo_tuning"
+FlujoTuningError.__module__ = ConfigError.__module__ = ConfigWarning.__module__ = "flujo_tuning"
 
 _PACKAGE_DIR: "str | None" = None
 
@@ -41,9 +46,12 @@ def warn_at_caller(message: str, category: "type[Warning]" = ConfigWarning) -> N
     package = _package_dir()
     level = 2  # 1 would be this function, 2 its caller
     frame = sys._getframe(1)
-    while frame is not None and frame.f_code.co_filename.startswith(package):
+    # Our frames, and the import machinery's when a module of ours warns while being imported.
+    while frame is not None and frame.f_code.co_filename.startswith((package, "<frozen importlib")):
+        name = frame.f_code.co_filename
+        if not ("importlib" in name and "_bootstrap" in name):  # warnings skips those by itself
+            level += 1
         frame = frame.f_back  # type: ignore[assignment]
-        level += 1
     warnings.warn(message, category, stacklevel=level)
 
 
@@ -89,3 +97,22 @@ def typo_of(word: str, candidates: "Iterable[str]", separator: str = "_") -> "st
         if distance <= allowed and (best is None or distance < best[0]):
             best = (distance, candidate)
     return best[1] if best else None
+
+
+def moved(old: str, new: "tuple[str, ...]", instead: str) -> "Callable[[str], object]":
+    """For a module that moved: warn once (at the importing line) and return a module
+    ``__getattr__`` that finds each name in the first of the *new* modules that has it."""
+    warn_at_caller(
+        f"{old} is deprecated and will be removed in the next release: use {instead}", DeprecationWarning
+    )
+
+    def module_getattr(name: str) -> object:
+        from importlib import import_module
+
+        for module in new:
+            target = import_module(module)
+            if hasattr(target, name):
+                return getattr(target, name)
+        raise AttributeError(f"module {old!r} has no attribute {name!r}")
+
+    return module_getattr

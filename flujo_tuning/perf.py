@@ -14,8 +14,8 @@ import time
 from collections.abc import Callable, Coroutine
 from typing import Any, ParamSpec, TypeVar
 
-from ._events import emit
-from ._state import STATE
+from .runtime.events import emit
+from .runtime.state import STATE
 
 __all__ = ["TIMING_EVENT", "measure_time", "measure_time_async", "time_perf_ns", "time_perf_ns_to_seconds"]
 

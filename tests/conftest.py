@@ -176,7 +176,7 @@ def load_hasher(name: str) -> Any:
     import importlib.util
 
     from flujo_tuning.components import hasher
-    from flujo_tuning.components._registry import Unavailable
+    from flujo_tuning.components.backends import Unavailable
 
     try:
         return hasher.LOADERS[name]().backend

@@ -13,7 +13,7 @@ import pytest
 from structlog.testing import capture_logs
 
 from flujo_tuning import ConfigError, apply, current, reset, run
-from flujo_tuning.components import _registry
+from flujo_tuning.components import backends
 
 from .conftest import loop_policy
 
@@ -180,7 +180,7 @@ def test_config_error_keeps_previous_state(monkeypatch: pytest.MonkeyPatch) -> N
 
 
 def _simulate(monkeypatch: pytest.MonkeyPatch, system: str, python: tuple[int, int]) -> None:
-    monkeypatch.setattr(_registry.Platform, "current", classmethod(lambda cls: cls(system, python)))
+    monkeypatch.setattr(backends.Platform, "current", classmethod(lambda cls: cls(system, python)))
 
 
 def test_windows_never_gets_uvloop(monkeypatch: pytest.MonkeyPatch, hide_module: Callable[..., None]) -> None:
@@ -271,17 +271,17 @@ def test_asyncio_debug_setting_makes_debug_loops() -> None:
 
 
 def test_fingerprint_ignores_the_wording_of_reasons(monkeypatch: pytest.MonkeyPatch) -> None:
-    from flujo_tuning import _loop_install
+    from flujo_tuning.runtime import loop_install
 
     first = apply()
     reset()
-    original = _loop_install.plan
+    original = loop_install.plan
 
-    def reworded(stock: bool, platform: _registry.Platform) -> tuple[bool, str]:
+    def reworded(stock: bool, platform: backends.Platform) -> tuple[bool, str]:
         installs, note = original(stock, platform)
         return installs, note.upper()
 
-    monkeypatch.setattr(_loop_install, "plan", reworded)
+    monkeypatch.setattr(loop_install, "plan", reworded)
     again = apply()
     assert again.decision("event_loop").reason != first.decision("event_loop").reason
     assert again.fingerprint == first.fingerprint
@@ -292,8 +292,8 @@ def test_a_failure_while_installing_leaves_the_policy_and_tuning_as_they_were(
 ) -> None:
     if sys.version_info >= (3, 14):
         pytest.skip("no policy is installed on 3.14+")
-    from flujo_tuning import _loop_install
-    from flujo_tuning._state import STATE
+    from flujo_tuning.runtime import loop_install
+    from flujo_tuning.runtime.state import STATE
 
     previous = apply("stdlib")  # installs nothing
     policy = loop_policy()
@@ -312,8 +312,8 @@ def test_a_failure_while_installing_leaves_the_policy_and_tuning_as_they_were(
     with pytest.raises(RuntimeError, match="disk on fire"):
         apply("default", event_loop="asyncio", asyncio_debug=True)  # a policy to install
     monkeypatch.undo()
-    assert isinstance(calls[0], _loop_install.TunedEventLoopPolicy)  # it did get installed, then
+    assert isinstance(calls[0], loop_install.TunedEventLoopPolicy)  # it did get installed, then
     assert loop_policy() is policy
-    assert not isinstance(loop_policy(), _loop_install.TunedEventLoopPolicy)
+    assert not isinstance(loop_policy(), loop_install.TunedEventLoopPolicy)
     assert STATE.saved_policy is saved
     assert current() is previous

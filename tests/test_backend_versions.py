@@ -11,7 +11,7 @@ import pytest
 from packaging.requirements import Requirement
 
 from flujo_tuning import ConfigError, apply, reset
-from flujo_tuning.components._registry import TESTED_MINIMUM, release
+from flujo_tuning.components.backends import TESTED_MINIMUM, release
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -89,7 +89,7 @@ def test_an_old_msgspec_also_leaves_cache_keys_to_other_encoders(monkeypatch: py
     expected = apply(codec="orjson").cache_key({"a": [1, 2]})
     reset()  # the same settings again would return the same Tuning
     monkeypatch.setattr(msgspec, "__version__", "0.18.5")  # no Encoder(order=...) before 0.18.6
-    monkeypatch.setitem(sys.modules, "flujo_tuning._fk1native", None)
+    monkeypatch.setitem(sys.modules, "flujo_tuning.cache_keys._fk1native", None)
     tuning = apply(codec="orjson")
     assert tuning.decision("key_encoder").choice == "reference"
     assert tuning.cache_key({"a": [1, 2]}) == expected

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from flujo_tuning.bench import BenchReport, render
+from flujo_tuning.tools.bench import BenchReport, render
 
 from .conftest import loop_policy, run_with_terminal_stderr
 
 
 def _report() -> BenchReport:
-    from flujo_tuning._workloads import SCENARIOS
+    from flujo_tuning.tools.workloads import SCENARIOS
 
     scenarios = tuple((s.name, s.title) for s in SCENARIOS)
     report = BenchReport(("stdlib", "default"), 3, scenarios, environment={"python": "CPython 3.12.1"})
@@ -84,7 +84,7 @@ def test_run_bench_leaves_the_callers_tuning_policy_and_logging_as_they_were() -
     import structlog
 
     import flujo_tuning
-    from flujo_tuning import bench
+    from flujo_tuning.tools import bench
 
     from .conftest import structlog_configured
 

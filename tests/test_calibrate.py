@@ -15,7 +15,7 @@ import pytest
 
 import flujo_tuning
 from flujo_tuning import CalibrationError, calibrate, resolve
-from flujo_tuning.calibration import MIN_ROUNDS_FOR_A_WINNER, parse_budget, plan_write
+from flujo_tuning.tools.calibrate import MIN_ROUNDS_FOR_A_WINNER, parse_budget, plan_write
 
 from .conftest import run_with_terminal_stderr, write
 
@@ -202,7 +202,7 @@ def test_a_workload_where_profiles_tie_keeps_the_current_profile(project: Path) 
     assert report.rounds == 5
     assert any("+" in c.name for c in report.measured)  # --search candidates were measured too
     assert report.profile_toml() == ""
-    from flujo_tuning.calibration import render
+    from flujo_tuning.tools.calibrate import render
 
     assert "tie:" in render(report, terminal=True)  # with a bar per candidate
     assert "closest:" in report.verdict
@@ -364,7 +364,7 @@ def _is_worker_of(pid: str, project: Path) -> bool:
 
 
 def test_search_varies_one_component_at_a_time(project: Path) -> None:
-    from flujo_tuning.calibration import _search_variations
+    from flujo_tuning.tools.calibrate.candidates import _search_variations
 
     variations = dict(_search_variations("default"))
     assert variations  # this machine has alternatives for several components
@@ -378,7 +378,7 @@ def test_search_varies_one_component_at_a_time(project: Path) -> None:
 
 
 def test_plot_writes_an_svg_of_the_candidates(project: Path) -> None:
-    from flujo_tuning._plot import plot_calibration
+    from flujo_tuning.tools.plot import plot_calibration
 
     report = calibrate("workloads:cpu_only", profiles=["default"], budget=10, rounds=2)
     plot_calibration(report, str(project / "chart.svg"))
@@ -390,7 +390,7 @@ def test_plot_writes_an_svg_of_the_candidates(project: Path) -> None:
 
 
 def test_plot_needs_an_svg_name_and_matplotlib(project: Path, hide_module: Callable[..., None]) -> None:
-    from flujo_tuning._plot import PlotError, check_plot_path
+    from flujo_tuning.tools.plot import PlotError, check_plot_path
 
     with pytest.raises(PlotError, match=r"name it \*\.svg"):
         check_plot_path("chart.png")
@@ -402,8 +402,8 @@ def test_plot_needs_an_svg_name_and_matplotlib(project: Path, hide_module: Calla
 
 
 def test_bench_plot_draws_ratio_bars(project: Path) -> None:
-    from flujo_tuning._plot import plot_bench
-    from flujo_tuning.bench import BenchReport
+    from flujo_tuning.tools.bench import BenchReport
+    from flujo_tuning.tools.plot import plot_bench
 
     report = BenchReport(("stdlib", "default"), 3, (("steps", "1,000 steps"),))
     report.rates[("steps", "stdlib")] = [10.0, 11.0, 9.0]

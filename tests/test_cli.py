@@ -56,7 +56,8 @@ def test_version_and_help(project: Path) -> None:
     assert help_text.returncode == 0
     for command in ("explain", "profiles", "check", "bench", "diff"):
         assert command in help_text.stdout
-    assert "exit codes: 0 success, 1 configuration error, 2 usage error" in help_text.stdout
+    assert "exit codes: 0 success, 1 configuration error or problems found, 2 usage" in help_text.stdout
+    assert "130 interrupted (Ctrl-C), 141 stdout closed by its reader" in help_text.stdout
     for command in ("explain", "profiles", "check", "bench", "diff"):
         sub = flujo(command, "--help", cwd=project)
         assert sub.returncode == 0
@@ -257,7 +258,7 @@ def test_fingerprint_is_what_apply_gives_a_process_here(tuned_project: Path) -> 
     document = json.loads(flujo("fingerprint", "--json", cwd=tuned_project).stdout)
     assert set(document) == {"fingerprint", "profile", "settings", "choices", "facts"}
     assert document["profile"] == "fast"
-    assert set(document["facts"]) == {"python", "system", "loop", "codec", "hasher", "flujo"}
+    assert set(document["facts"]) == {"python", "system", "loop", "codec", "hasher", "flujo", "keys"}
     assert document["fingerprint"] != plain.stdout.strip()  # another codec, another fingerprint
 
 

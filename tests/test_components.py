@@ -20,7 +20,7 @@ from flujo_tuning import ConfigError, apply
 from flujo_tuning.components import codec as codec_component
 from flujo_tuning.components import hasher as hasher_component
 from flujo_tuning.components import task_factory
-from flujo_tuning.components._registry import Platform
+from flujo_tuning.components.backends import Platform
 from flujo_tuning.components.buffers import ScratchBuffers
 from flujo_tuning.components.codec import Codec
 from flujo_tuning.components.event_loop import LoopBackend

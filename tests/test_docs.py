@@ -9,10 +9,11 @@ from typing import get_args
 import pytest
 
 from flujo_tuning import apply
-from flujo_tuning.decisions import APPLIED_EVENT, DECISION_EVENT, Component
+from flujo_tuning.components.decision import Component
+from flujo_tuning.config.profiles import shipped_profiles_dir
+from flujo_tuning.config.settings import EXTRA_ENV_VARS, SETTING_NAMES, env_var
 from flujo_tuning.perf import TIMING_EVENT
-from flujo_tuning.profiles import shipped_profiles_dir
-from flujo_tuning.settings import EXTRA_ENV_VARS, SETTING_NAMES
+from flujo_tuning.runtime.events import APPLIED_EVENT, DECISION_EVENT
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 CONFIGURATION = (DOCS / "configuration.md").read_text()
@@ -21,7 +22,7 @@ DECISIONS = (DOCS / "decisions.md").read_text()
 
 @pytest.mark.parametrize("name", SETTING_NAMES)
 def test_every_setting_and_its_variable_is_documented(name: str) -> None:
-    assert f"| `{name}` | `FLUJO_{name.upper()}` |" in CONFIGURATION
+    assert f"| `{name}` | `{env_var(name)}` |" in CONFIGURATION
 
 
 @pytest.mark.parametrize("name", sorted(EXTRA_ENV_VARS))
@@ -123,7 +124,8 @@ def test_the_api_page_lists_every_public_attribute_of_tuning() -> None:
     public = {name for name in public if not name.startswith("_")}
     assert public == {
         "settings", "profile", "decisions", "choices", "decision", "codec", "hasher",
-        "loop_factory", "buffers", "fingerprint", "cache_key", "environ",
+        "loop_factory", "buffers", "fingerprint", "cache_key", "environ", "canonical_bytes",
+        "facts", "loop_class", "task_factory", "installs_policy", "flujo_environ",
     }  # fmt: skip
     for name in public:
         assert f"`tuning.{name}" in API, name

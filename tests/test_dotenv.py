@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from flujo_tuning import ConfigError, ConfigWarning, _dotenv, resolve
+from flujo_tuning import ConfigError, ConfigWarning, resolve
+from flujo_tuning.config import dotenv
 
 from .conftest import write
 
@@ -99,9 +100,9 @@ def test_without_flujo_the_file_is_found_upward_from_the_working_directory(
     path = write(project / ".env", "FLUJO_CODEC=json\n")
     (project / "src" / "deep").mkdir(parents=True)
     monkeypatch.chdir(project / "src" / "deep")
-    monkeypatch.setattr(_dotenv, "_interactive", lambda: False)
+    monkeypatch.setattr(dotenv, "_interactive", lambda: False)
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None)
-    assert _dotenv.find_dotenv() == path.resolve()
+    assert dotenv.find_dotenv() == path.resolve()
 
 
 def test_with_flujo_a_script_finds_the_file_above_flujos_install_like_flujo_does(
@@ -117,8 +118,8 @@ def test_with_flujo_a_script_finds_the_file_above_flujos_install_like_flujo_does
     importlib.invalidate_caches()
     write(tmp_path / "elsewhere" / ".env", "FLUJO_CODEC=msgspec\n")
     monkeypatch.chdir(tmp_path / "elsewhere")
-    monkeypatch.setattr(_dotenv, "_interactive", lambda: False)
+    monkeypatch.setattr(dotenv, "_interactive", lambda: False)
     monkeypatch.setattr("sys.gettrace", lambda: None)
-    assert _dotenv.find_dotenv() == path.resolve()
-    monkeypatch.setattr(_dotenv, "_interactive", lambda: True)  # python -c, a REPL: the working directory
-    assert _dotenv.find_dotenv() == (tmp_path / "elsewhere" / ".env").resolve()
+    assert dotenv.find_dotenv() == path.resolve()
+    monkeypatch.setattr(dotenv, "_interactive", lambda: True)  # python -c, a REPL: the working directory
+    assert dotenv.find_dotenv() == (tmp_path / "elsewhere" / ".env").resolve()

@@ -66,7 +66,7 @@ def test_what_a_registration_puts_in_keys_is_in_the_fingerprint(
 def test_the_hasher_and_the_scheme_are_in_the_fingerprint() -> None:
     default = apply()
     assert default.fingerprint != apply(hasher="sha256").fingerprint
-    assert '"keys":"fk1"' in default._fingerprint_facts
+    assert default.facts["keys"] == "fk1"
 
 
 PROGRAM = textwrap.dedent(

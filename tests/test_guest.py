@@ -21,7 +21,7 @@ from structlog.testing import capture_logs
 
 import flujo_tuning
 from flujo_tuning import ConfigError, ConfigWarning, apply, cache_key, resolve, run
-from flujo_tuning.decisions import Component
+from flujo_tuning.components.decision import Component
 
 from .conftest import records_of, structlog_configured, write
 
@@ -327,7 +327,7 @@ def test_an_unknown_component_is_a_key_error_naming_the_components() -> None:
 
 def test_the_demo_prints_every_decision_and_the_loops_qualified_class(project: Path) -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "flujo_tuning._demo", "stdlib"],
+        [sys.executable, "-m", "flujo_tuning.tools.demo", "stdlib"],
         capture_output=True,
         text=True,
         cwd=project,
@@ -343,7 +343,7 @@ def test_the_demo_prints_every_decision_and_the_loops_qualified_class(project: P
 
 def test_the_demo_reports_a_bad_profile_on_stderr(project: Path) -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "flujo_tuning._demo", "thruput"],
+        [sys.executable, "-m", "flujo_tuning.tools.demo", "thruput"],
         capture_output=True,
         text=True,
         cwd=project,

@@ -24,8 +24,7 @@ from hypothesis import strategies as st
 
 import flujo_tuning
 from flujo_tuning import apply, cache_key, canonical_bytes
-from flujo_tuning.components import hasher as hasher_component
-from flujo_tuning.keys import (
+from flujo_tuning.cache_keys.maker import (
     MAX_DEPTH,
     KeyMaker,
     accelerated_bytes,
@@ -33,6 +32,7 @@ from flujo_tuning.keys import (
     register_encoder,
     unregister_encoder,
 )
+from flujo_tuning.components import hasher as hasher_component
 
 from .conftest import load_hasher
 from .golden.values import SUBCLASS_TWINS, VALUES
@@ -303,7 +303,7 @@ def test_golden_vector(label: str, value: Any) -> None:
 def test_golden_keys_without_msgspec_and_orjson(hide_module: Callable[..., None]) -> None:
     hide_module("msgspec")
     hide_module("orjson")
-    hide_module("flujo_tuning._fk1native")
+    hide_module("flujo_tuning.cache_keys._fk1native")
     sha256 = hasher_component.LOADERS["sha256"]().backend
     maker = KeyMaker(sha256, 256)
     assert not maker.accelerated
@@ -524,10 +524,10 @@ def test_bytes_are_the_same_in_processes_with_different_hash_seeds() -> None:
 def test_stdlib_profile_makes_the_same_keys_without_third_party_encoders() -> None:
     value = {"messages": [{"role": "user", "content": "hi"}], "n": 1}
     fast = apply(hasher="sha256")
-    assert fast._key_maker.accelerated
+    assert fast.choices["key_encoder"] != "reference"
     fast_key = fast.cache_key(value)
     stdlib = apply("stdlib")
-    assert not stdlib._key_maker.accelerated
+    assert stdlib.choices["key_encoder"] == "reference"
     assert stdlib.cache_key(value) == fast_key
 
 
@@ -566,13 +566,16 @@ def test_tzinfo_kinds_with_the_same_offset_share_a_key() -> None:
 
 
 def test_canonical_bytes_follow_the_current_tuning(monkeypatch: pytest.MonkeyPatch) -> None:
-    import flujo_tuning.keys as keys_module
+    import flujo_tuning.cache_keys.accelerated as accelerated_module
+    import flujo_tuning.cache_keys.maker as keys_module
 
     value = {"a": [1, 2]}
     expected = reference_bytes(value)
     apply("stdlib")  # no third-party encoder anywhere: the fast path must not be consulted
     monkeypatch.setattr(keys_module, "accelerated_bytes", lambda obj: pytest.fail("fast path used"))
-    monkeypatch.setattr(keys_module._Accelerator, "encode", lambda self, obj: pytest.fail("fast path used"))
+    monkeypatch.setattr(
+        accelerated_module.Accelerator, "encode", lambda self, obj: pytest.fail("fast path used")
+    )
     assert canonical_bytes(value) == expected
 
 

@@ -1,4 +1,4 @@
-"""The native fk1 encoder (flujo_tuning/_fk1native.c): byte identity with the reference, memory
+"""The native fk1 encoder (flujo_tuning/cache_keys/_fk1native.c): byte identity with the reference, memory
 safety, threads, the key_encoder decision, and the fallback where it is not built."""
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ from hypothesis import strategies as st
 
 import flujo_tuning
 from flujo_tuning import apply
-from flujo_tuning.keys import MAX_DEPTH, KeyMaker, load_native, reference_bytes
+from flujo_tuning.cache_keys.maker import MAX_DEPTH, KeyMaker, reference_bytes
+from flujo_tuning.cache_keys.native import load_native
 
 from .conftest import load_hasher
 from .golden.values import VALUES
@@ -43,7 +44,9 @@ def native() -> ModuleType:
     if module is None:
         # The default install builds it wherever a C compiler exists: a missing module there is a
         # broken build, not a reason to skip.
-        assert not _compiler_available(), "a C compiler is here but flujo_tuning._fk1native was not built"
+        assert not _compiler_available(), (
+            "a C compiler is here but flujo_tuning.cache_keys._fk1native was not built"
+        )
         pytest.skip("no C compiler: the native encoder was not built (the fallback is tested below)")
     return module
 
@@ -319,7 +322,8 @@ def _sha256() -> Any:
 _DEV_MODE_PROGRAM = """
 import json, sys, warnings
 sys.path.insert(0, {root!r})
-from flujo_tuning.keys import load_native, reference_bytes, KeyMaker
+from flujo_tuning.cache_keys.maker import KeyMaker, reference_bytes
+from flujo_tuning.cache_keys.native import load_native
 from flujo_tuning.components.hasher import LOADERS
 from tests.golden.values import VALUES
 native = load_native()
@@ -365,7 +369,7 @@ def test_the_default_install_here_uses_the_native_encoder(native: ModuleType) ->
     assert decision.choice == "native"
     assert decision.requested == "auto"
     assert "C encoder" in decision.reason
-    assert tuning._key_maker.encoder == "native"
+    assert tuning.choices["key_encoder"] == "native"
 
 
 def test_stdlib_profile_keeps_keys_on_the_reference() -> None:
@@ -379,7 +383,7 @@ def test_without_the_native_module_msgspec_makes_the_same_keys(hide_module: Call
     keys = [with_native.cache_key(value) for _, value in VALUES]
     fingerprint = with_native.fingerprint
     flujo_tuning.reset()
-    hide_module("flujo_tuning._fk1native")
+    hide_module("flujo_tuning.cache_keys._fk1native")
     assert load_native() is None
     tuning = apply()
     decision = tuning.decision("key_encoder")
@@ -393,10 +397,10 @@ def test_without_the_native_module_msgspec_makes_the_same_keys(hide_module: Call
 def test_an_out_of_date_native_build_is_not_used(monkeypatch: pytest.MonkeyPatch) -> None:
     import types
 
-    stale = types.ModuleType("flujo_tuning._fk1native")
+    stale = types.ModuleType("flujo_tuning.cache_keys._fk1native")
     stale.__file__ = "/old/build/_fk1native.so"
     stale.API_VERSION = 1  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "flujo_tuning._fk1native", stale)
+    monkeypatch.setitem(sys.modules, "flujo_tuning.cache_keys._fk1native", stale)
     assert load_native() is None
     decision = apply().decision("key_encoder")
     assert decision.choice == "msgspec"
@@ -404,7 +408,7 @@ def test_an_out_of_date_native_build_is_not_used(monkeypatch: pytest.MonkeyPatch
 
 
 def test_without_any_compiled_encoder_the_reference_makes_the_keys(hide_module: Callable[..., None]) -> None:
-    hide_module("flujo_tuning._fk1native")
+    hide_module("flujo_tuning.cache_keys._fk1native")
     hide_module("msgspec")
     decision = apply(codec="orjson").decision("key_encoder")
     assert decision.choice == "reference"
@@ -427,7 +431,7 @@ def test_explain_shows_the_key_encoder() -> None:
 
 def test_the_module_declares_that_it_needs_the_gil() -> None:
     """Py_mod_gil is only read by 3.13+ headers; the slot must be there for the day it matters."""
-    source = (ROOT / "flujo_tuning" / "_fk1native.c").read_text(encoding="utf-8")
+    source = (ROOT / "flujo_tuning" / "cache_keys" / "_fk1native.c").read_text(encoding="utf-8")
     assert "{Py_mod_gil, Py_MOD_GIL_USED}" in source
     assert "PyModuleDef_Init(&module_def)" in source  # slots need multi-phase initialisation
 
@@ -439,7 +443,7 @@ def _simulate_free_threading(monkeypatch: pytest.MonkeyPatch, gil_enabled: bool)
         sysconfig, "get_config_var", lambda name: 1 if name == "Py_GIL_DISABLED" else real(name)
     )
     monkeypatch.setattr(sys, "_is_gil_enabled", lambda: gil_enabled, raising=False)
-    monkeypatch.delitem(sys.modules, "flujo_tuning._fk1native", raising=False)
+    monkeypatch.delitem(sys.modules, "flujo_tuning.cache_keys._fk1native", raising=False)
     imported: list[str] = []
     real_import = importlib.import_module
 
@@ -460,8 +464,8 @@ def test_a_free_threaded_python_never_imports_it(monkeypatch: pytest.MonkeyPatch
     assert decision.choice == "msgspec"
     assert "free-threaded" in decision.reason
     assert "turn the GIL back on for the whole process" in decision.reason
-    assert "flujo_tuning._fk1native" not in imported
-    assert "flujo_tuning._fk1native" not in sys.modules
+    assert "flujo_tuning.cache_keys._fk1native" not in imported
+    assert "flujo_tuning.cache_keys._fk1native" not in sys.modules
     assert tuning.cache_key({"a": [1, 2.5]}) == before
 
 
@@ -488,9 +492,21 @@ def test_every_failure_to_load_falls_back_with_its_reason(
 ) -> None:
     keys = [apply().cache_key(value) for _, value in VALUES]
     flujo_tuning.reset()
-    hide_module("flujo_tuning._fk1native", error)
+    hide_module("flujo_tuning.cache_keys._fk1native", error)
     tuning = apply(strict=True)  # not a fallback of a requested backend: strict accepts it
     decision = tuning.decision("key_encoder")
     assert decision.choice == "msgspec"
     assert f"the native encoder {said}" in decision.reason
     assert [tuning.cache_key(value) for _, value in VALUES] == keys
+
+
+def test_the_constants_it_shares_with_the_reference_are_equal(native: ModuleType) -> None:
+    """One source per fact: the C file repeats these numbers, this test holds them to Python's."""
+    from flujo_tuning.cache_keys import reference
+    from flujo_tuning.cache_keys.maker import SCHEME
+    from flujo_tuning.cache_keys.native import NATIVE_API
+
+    for name in ("MAX_DEPTH", "EXT_BIG_INT", "EXT_SURROGATE_STR", "EXT_DICT"):
+        assert getattr(native, name) == getattr(reference, name), name
+    assert native.API_VERSION == NATIVE_API
+    assert f"fk{native.SCHEME_VERSION}" == SCHEME

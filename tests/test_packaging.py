@@ -72,7 +72,7 @@ def test_installed_wheel_resolves_its_shipped_profiles(wheel: Path, tmp_path: Pa
         env=_tool_env(),
     )
     code = (
-        "import flujo_tuning, flujo_tuning.profiles as p;"
+        "import flujo_tuning, flujo_tuning.config.profiles as p;"
         "s = flujo_tuning.resolve('throughput');"
         "print(flujo_tuning.__file__); print(p.shipped_profiles_dir()); print(s.task_factory)"
     )
@@ -86,7 +86,9 @@ def test_installed_wheel_resolves_its_shipped_profiles(wheel: Path, tmp_path: Pa
 
 def test_wheel_carries_the_native_encoder_built_here(wheel: Path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
-    assert [n for n in names if n.startswith("flujo_tuning/_fk1native") and n.endswith((".so", ".pyd"))]
+    assert [
+        n for n in names if n.startswith("flujo_tuning/cache_keys/_fk1native") and n.endswith((".so", ".pyd"))
+    ]
 
 
 def _source_copy(destination: Path) -> Path:
@@ -121,8 +123,8 @@ def test_install_without_a_c_compiler_works_and_uses_the_python_encoders(tmp_pat
         check=False,
     )
     assert done.returncode == 0, done.stderr[-3000:]
-    assert not list((target / "flujo_tuning").glob("_fk1native*.so"))
-    assert not (target / "flujo_tuning" / "_fk1native.c").exists()
+    assert not list((target / "flujo_tuning" / "cache_keys").glob("_fk1native*.so"))
+    assert not (target / "flujo_tuning" / "cache_keys" / "_fk1native.c").exists()
     code = (
         # This environment's editable install of the checkout must not lend its compiled module.
         "import sys; sys.meta_path[:] = [f for f in sys.meta_path if '__editable__' not in repr(f)];"

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from flujo_tuning import resolve
-from flujo_tuning.profiles import shipped_profiles_dir
-from flujo_tuning.settings import profile_catalog
+from flujo_tuning.config.profiles import shipped_profiles_dir
+from flujo_tuning.config.settings import profile_catalog
 
 from .conftest import write
 

@@ -11,8 +11,8 @@ from collections.abc import Iterator
 import pytest
 
 import flujo_tuning
-from flujo_tuning import _loop_install
-from flujo_tuning.components import _registry
+from flujo_tuning.components import backends
+from flujo_tuning.runtime import loop_install
 
 HAS_UVLOOP = sys.platform != "win32"
 POLICY_API = (
@@ -27,8 +27,8 @@ POLICY_API = (
 def python_314(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """This process, as our code sees a Python 3.14: the platform says 3.14, the package's policy
     switch is off, and asyncio's policy API is not there to call."""
-    monkeypatch.setattr(_registry.Platform, "current", classmethod(lambda cls: cls(sys.platform, (3, 14))))
-    monkeypatch.setattr(_loop_install, "POLICIES", False)
+    monkeypatch.setattr(backends.Platform, "current", classmethod(lambda cls: cls(sys.platform, (3, 14))))
+    monkeypatch.setattr(loop_install, "POLICIES", False)
     asyncio.get_event_loop_policy()  # asyncio's own lazy set-up imports the class we remove
     for name in POLICY_API:
         monkeypatch.delattr(asyncio, name, raising=False)

@@ -100,9 +100,9 @@ def _called_by(package: str, function: Callable[[], Any]) -> Any:
     ],
 )
 def test_the_fix_names_the_host_that_drives_the_loop(host: str, fix: str) -> None:
-    from flujo_tuning import _running
+    from flujo_tuning.runtime import verify as running
 
-    assert fix in _called_by(host, _running.host_fix)
+    assert fix in _called_by(host, running.host_fix)
 
     async def main() -> flujo_tuning.Tuning:
         return apply("stdlib", asyncio_debug=True)
@@ -113,12 +113,12 @@ def test_the_fix_names_the_host_that_drives_the_loop(host: str, fix: str) -> Non
 def test_an_imported_host_that_does_not_drive_the_loop_is_not_blamed(monkeypatch: pytest.MonkeyPatch) -> None:
     import types
 
-    from flujo_tuning import _running
+    from flujo_tuning.runtime import verify as running
 
     monkeypatch.setitem(sys.modules, "uvicorn", types.ModuleType("uvicorn"))
     monkeypatch.setitem(sys.modules, "ray", types.ModuleType("ray"))
     assert (
-        _running.host_fix() == "call apply() before the loop starts, or run it with flujo_tuning.run(main())"
+        running.host_fix() == "call apply() before the loop starts, or run it with flujo_tuning.run(main())"
     )
 
 

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 import flujo_tuning
+from flujo_tuning.config.settings import env_var
 
 from .conftest import write
 
@@ -62,7 +63,7 @@ def test_environ_names_every_setting_and_the_pyproject(parent: tuple[flujo_tunin
     assert env["FLUJO_BUFFER_SIZE"] == "8192"
     assert env["FLUJO_STRICT"] == "false"
     assert Path(env["FLUJO_PYPROJECT"]).name == "pyproject.toml"
-    assert set(env) == {f"FLUJO_{n.upper()}" for n in tuning.settings.values()} | {"FLUJO_PYPROJECT"}
+    assert set(env) == {env_var(n) for n in tuning.settings.values()} | {"FLUJO_PYPROJECT"}
 
 
 def test_environ_round_trips_through_resolve_in_another_directory(

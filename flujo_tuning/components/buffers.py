@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 
-from ..decisions import Decision
+from .decision import Decision
 
 __all__ = ["ScratchBuffers", "decide"]
 

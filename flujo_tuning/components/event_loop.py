@@ -11,8 +11,8 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..decisions import Decision
-from ._registry import Candidate, Platform, Unavailable, choose, import_backend, module_version
+from .backends import Candidate, Platform, Unavailable, choose, import_backend, module_version
+from .decision import Decision
 
 __all__ = ["LoopBackend", "decide", "nest_asyncio_active"]
 

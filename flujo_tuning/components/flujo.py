@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from ..decisions import Decision
+from .decision import Decision
 
 __all__ = ["STATE_URI", "TRACING_OFF", "FlujoFacts", "decide"]
 

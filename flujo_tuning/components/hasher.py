@@ -13,8 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ..decisions import Decision
-from ._registry import Candidate, Unavailable, choose, import_backend, module_version
+from .backends import Candidate, Unavailable, choose, import_backend, module_version
+from .decision import Decision
 
 __all__ = ["AUTO_ORDER", "Hasher", "decide"]
 

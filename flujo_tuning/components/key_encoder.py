@@ -7,8 +7,7 @@ nothing compiled beyond the standard library) keeps keys on the pure-Python refe
 
 from __future__ import annotations
 
-from ..decisions import Decision
-from ..keys import KeyMaker
+from .decision import Decision
 
 __all__ = ["decide"]
 
@@ -19,12 +18,13 @@ _REASONS = {
 }
 
 
-def decide(key_maker: KeyMaker, codec_choice: str, codec_source: str) -> Decision:
-    """The decision the KeyMaker already made (codec ``json`` built it with the reference only)."""
+def decide(encoder: str, unavailable: str, codec_choice: str, codec_source: str) -> Decision:
+    """The decision the key maker already made: *encoder* is the one it uses, *unavailable* why a
+    faster one is not (codec ``json`` built it with the reference only)."""
     if codec_choice == "json":
         reason = "codec json asks for no compiled encoder: the pure-Python reference"
         requested = "reference"
     else:
-        reason = _REASONS[key_maker.encoder].format(unavailable=key_maker.unavailable)
+        reason = _REASONS[encoder].format(unavailable=unavailable)
         requested = "auto"
-    return Decision("key_encoder", requested, key_maker.encoder, f"follows codec ({codec_source})", reason)
+    return Decision("key_encoder", requested, encoder, f"follows codec ({codec_source})", reason)

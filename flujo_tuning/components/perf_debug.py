@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..decisions import Decision
+from .decision import Decision
 
 __all__ = ["decide"]
 

@@ -12,8 +12,8 @@ import threading
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from ..decisions import Decision
-from ._registry import Candidate, Platform, Unavailable, choose
+from .backends import Candidate, Platform, Unavailable, choose
+from .decision import Decision
 from .event_loop import LoopBackend
 
 __all__ = ["TaskFactory", "decide", "eager_task_factory_adapter"]

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .._apply import Tuning
+    from ..runtime.tuning import Tuning
 
 __all__ = ["SETUP_HOOK", "runtime_env", "setup_worker"]
 
@@ -24,7 +24,7 @@ SETUP_HOOK = "flujo_tuning.integrations.ray.setup_worker"
 
 def setup_worker() -> None:
     """Ray's worker_process_setup_hook: apply the tuning the runtime_env's variables describe."""
-    from .._apply import worker_init
+    from ..runtime.apply import worker_init
 
     worker_init()
 
@@ -33,8 +33,8 @@ def runtime_env(tuning: Tuning | None = None, base: dict[str, Any] | None = None
     """A Ray ``runtime_env`` that tunes every worker like *tuning* (default: this process's,
     applying it first if needed), merged into *base* (its own ``env_vars`` kept unless ours name
     the same variable; a setup hook of its own is an error, since only one can run)."""
-    from .._apply import apply, current
     from .._errors import ConfigError
+    from ..runtime.apply import apply, current
 
     tuning = tuning or current() or apply()
     merged: dict[str, Any] = dict(base or {})
@@ -45,7 +45,7 @@ def runtime_env(tuning: Tuning | None = None, base: dict[str, Any] | None = None
             "from it and pass base without the hook"
         )
     env_vars = {**dict(merged.get("env_vars") or {}), **tuning.environ()}
-    if tuning._installs_policy or tuning.decision("event_loop").choice != "uvloop":
+    if tuning.installs_policy or tuning.decision("event_loop").choice != "uvloop":
         env_vars["RAY_USE_UVLOOP"] = "0"  # else Ray's own uvloop would make the loops, not ours
     merged["env_vars"] = env_vars
     merged["worker_process_setup_hook"] = SETUP_HOOK

@@ -20,6 +20,6 @@ LOOP = "flujo_tuning.integrations.uvicorn:loop_factory"
 
 def loop_factory() -> asyncio.AbstractEventLoop:
     """A new event loop of the tuning applied in this process (applying it first if needed)."""
-    from .._apply import apply
+    from ..runtime.apply import apply
 
     return apply().loop_factory()

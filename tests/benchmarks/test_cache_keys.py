@@ -15,7 +15,7 @@ import orjson
 import pytest
 
 import flujo_tuning
-from flujo_tuning.keys import KeyMaker, reference_bytes
+from flujo_tuning.cache_keys.maker import KeyMaker, reference_bytes
 
 from .conftest import Compare
 
@@ -129,7 +129,7 @@ def test_cache_key_msgspec_encoder(benchmark: Any, compare: Compare, size: str) 
 @pytest.mark.parametrize("size", list(INPUTS))
 def test_cache_key_reference_path(benchmark: Any, compare: Compare, size: str) -> None:
     tuning = flujo_tuning.apply("stdlib")
-    assert not tuning._key_maker.accelerated
+    assert tuning.choices["key_encoder"] == "reference"
     benchmark(tuning.cache_key, INPUTS[size])
     compare(benchmark, f"cache_key {size}: vs naive walker", "cache_key, stdlib profile (reference, sha256)")
 

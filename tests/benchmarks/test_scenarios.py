@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 import flujo_tuning
-from flujo_tuning._flujo_workloads import FLUJO_SCENARIOS, flujo_available
-from flujo_tuning._workloads import SCENARIOS, Scenario, run_scenario
+from flujo_tuning.tools.flujo_workloads import FLUJO_SCENARIOS, flujo_available
+from flujo_tuning.tools.workloads import SCENARIOS, Scenario, run_scenario
 
 from .conftest import Compare
 

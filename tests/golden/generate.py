@@ -9,8 +9,8 @@ import json
 import sys
 from pathlib import Path
 
+from flujo_tuning.cache_keys.maker import reference_bytes
 from flujo_tuning.components import hasher
-from flujo_tuning.keys import reference_bytes
 
 from .values import VALUES
 

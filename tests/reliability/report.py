@@ -20,7 +20,7 @@ _IDENTITY_PROBE = """
 import json, sys
 sys.path.insert(0, {root!r})
 from tests.golden.values import VALUES
-from flujo_tuning.keys import accelerated_bytes, reference_bytes
+from flujo_tuning.cache_keys.maker import accelerated_bytes, reference_bytes
 golden = json.load(open({golden!r}))
 same = fast_same = fast_used = 0
 for (label, value), vector in zip(VALUES, golden):

@@ -330,9 +330,9 @@ def _(env: Env) -> tuple[str, str]:
 
 
 def _remove_after_reading(env: Env, path: Path, change: Callable[[], Any]) -> None:
-    from flujo_tuning import _sources
+    from flujo_tuning.config import sources
 
-    real = _sources.ProfileSource.from_file.__func__  # type: ignore[attr-defined]
+    real = sources.ProfileSource.from_file.__func__  # type: ignore[attr-defined]
 
     def read_then_change(cls: Any, settings_cls: Any, name: str, file: Path, origin: str) -> Any:
         source = real(cls, settings_cls, name, file, origin)
@@ -340,7 +340,7 @@ def _remove_after_reading(env: Env, path: Path, change: Callable[[], Any]) -> No
             change()
         return source
 
-    env.monkeypatch.setattr(_sources.ProfileSource, "from_file", classmethod(read_then_change))
+    env.monkeypatch.setattr(sources.ProfileSource, "from_file", classmethod(read_then_change))
 
 
 # ---------------------------------------------------------------- backend faults

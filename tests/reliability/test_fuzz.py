@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from flujo_tuning import ConfigError, ConfigWarning, resolve
-from flujo_tuning.settings import SETTING_NAMES
+from flujo_tuning.config.settings import SETTING_NAMES, env_var
 
 FUZZ = settings(
     max_examples=300,
@@ -39,8 +39,7 @@ VALUES = st.recursive(
 )
 TABLES = st.dictionaries(KEYS, VALUES, max_size=6)
 ENV_NAMES = st.sampled_from(
-    [f"FLUJO_{n.upper()}" for n in SETTING_NAMES]
-    + ["FLUJO_PYPROJECT", "FLUJO_DISABLE_UVLOP", "FLUJO_CODCE", "FLUJO_X"]
+    [env_var(n) for n in SETTING_NAMES] + ["FLUJO_PYPROJECT", "FLUJO_DISABLE_UVLOP", "FLUJO_CODCE", "FLUJO_X"]
 )
 ENV_VALUES = st.text(
     alphabet=st.characters(min_codepoint=32, max_codepoint=0x2FF, exclude_characters="\x7f"), max_size=12

@@ -7,8 +7,14 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 
+from flujo_tuning.cache_keys.maker import (
+    KeyMaker,
+    accelerated_bytes,
+    canonical_bytes,
+    reference_bytes,
+)
+from flujo_tuning.cache_keys.native import load_native
 from flujo_tuning.components import hasher as hasher_component
-from flujo_tuning.keys import KeyMaker, accelerated_bytes, canonical_bytes, load_native, reference_bytes
 
 from ..golden.values import VALUES
 from ..test_keys import GOLDEN, VALUES_STRATEGY, spec_equal_form
@@ -60,7 +66,7 @@ def test_golden_vectors_identical_with_optional_packages_hidden(
     hide_module("orjson")
     hide_module("blake3")
     hide_module("xxhash")
-    hide_module("flujo_tuning._fk1native")
+    hide_module("flujo_tuning.cache_keys._fk1native")
     sha256 = hasher_component.LOADERS["sha256"]().backend
     maker = KeyMaker(sha256, 256)
     assert not maker.accelerated

@@ -8,9 +8,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .._errors import FlujoTuningError
+
 if TYPE_CHECKING:
     from .bench import BenchReport
-    from .calibration import CalibrationReport
+    from .calibrate import CalibrationReport
 
 __all__ = ["PlotError", "check_plot_path", "plot_bench", "plot_calibration"]
 
@@ -18,7 +20,7 @@ _INSTALL = "pip install 'flujo-tuning[plot]'"
 _COLORS = {"winner": "#2a9d8f", "current": "#264653", "other": "#8ab17d", "baseline": "#b0b0b0"}
 
 
-class PlotError(ValueError):
+class PlotError(FlujoTuningError, ValueError):
     """--plot cannot be honoured: a wrong file name, or matplotlib is not installed."""
 
 

@@ -19,7 +19,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from ._workloads import Scenario
+from .workloads import Scenario
 
 __all__ = ["FLUJO_SCENARIOS", "flujo_available"]
 
@@ -37,13 +37,13 @@ def _flujo_conditions(tuning: Any) -> Iterator[None]:  # pragma: no-cover-withou
     Flujo logs every step at INFO and resets its logger's level itself, so the logger is disabled
     while measuring (and put back as it was).
     """
-    saved_env = {name: os.environ.get(name) for name in tuning._flujo_env}
+    saved_env = {name: os.environ.get(name) for name in tuning.flujo_environ}
     saved_cwd = os.getcwd()
     flujo_logger = logging.getLogger("flujo")
     saved_disabled = flujo_logger.disabled
     with tempfile.TemporaryDirectory(prefix="flujo-bench-") as scratch:
         try:
-            os.environ.update(tuning._flujo_env)
+            os.environ.update(tuning.flujo_environ)
             os.chdir(scratch)
             flujo_logger.disabled = True
             yield

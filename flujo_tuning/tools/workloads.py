@@ -16,7 +16,7 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
-from .perf import time_perf_ns
+from ..perf import time_perf_ns
 
 __all__ = ["SCENARIOS", "Scenario", "run_scenario", "step_input"]
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
@@ -19,7 +19,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from ._errors import ConfigError, did_you_mean, typo_of
+from .._errors import ConfigError, did_you_mean, typo_of
 
 if TYPE_CHECKING:
     from pydantic_settings import BaseSettings
@@ -77,25 +77,38 @@ def read_toml(settings_cls: type[BaseSettings], path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: cannot read file: {exc.strerror or exc}") from None
 
 
-def locate_key(path: Path | None, key: str, table: str | None = None) -> int | None:
-    """Best-effort 1-based line of ``key = ...`` in *path*, inside ``[table]`` when given.
+def _toml_lines(path: Path) -> Iterator[tuple[int, str | None, str | None, str]]:
+    """Each line of *path* as (1-based number, table it is in, table it opens or None, text).
 
-    TOML parsers do not report positions of keys; this scan only serves error messages.
-    """
-    if path is None:
-        return None
+    TOML parsers do not report positions; this scan serves error messages only, so an unreadable
+    file yields nothing."""
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError):
-        return None
-    pattern = re.compile(rf"^\s*([\"']?){re.escape(key)}\1\s*=")
+        return
     current: str | None = None
     for number, line in enumerate(lines, start=1):
         header = _TABLE_HEADER.match(line)
-        if header:
-            current = header.group(1).replace('"', "").replace("'", "").replace(" ", "")
-            continue
-        if (table is None or current == table) and pattern.match(line):
+        opened = header.group(1).replace('"', "").replace("'", "").replace(" ", "") if header else None
+        current = opened or current
+        yield number, current, opened, line
+
+
+def locate_key(path: Path | None, key: str, table: str | None = None) -> int | None:
+    """Best-effort 1-based line of ``key = ...`` in *path*, inside ``[table]`` when given."""
+    if path is None:
+        return None
+    pattern = re.compile(rf"^\s*([\"']?){re.escape(key)}\1\s*=")
+    for number, current, opened, line in _toml_lines(path):
+        if opened is None and (table is None or current == table) and pattern.match(line):
+            return number
+    return None
+
+
+def locate_table(path: Path, table: str) -> int | None:
+    """Best-effort 1-based line of the header of *table* (or of a sub-table of it) in *path*."""
+    for number, _, opened, _ in _toml_lines(path):
+        if opened is not None and (opened == table or opened.startswith(table + ".")):
             return number
     return None
 
@@ -223,7 +236,7 @@ class FlujoEnvSource(Labelled, EnvSettingsSource):
         return name if self.case_sensitive else name.lower()
 
     def variable(self, key: str) -> str:
-        return f"{self.env_prefix}{key}".upper()
+        return f"{self.env_prefix}{key}".upper()  # env_var() of the settings, for this source's prefix
 
     def label_for(self, key: str) -> str:
         return f"env {self.variable(key)}"
@@ -313,21 +326,6 @@ def _misnamed_table(path: Path, name: str) -> str:
     line = locate_table(path, f"tool.{name}")
     at = f"{path}:{line}" if line else str(path)
     return f"{at}: table [tool.{name}] is not read by flujo_tuning (did you mean [tool.flujo_tuning]?)"
-
-
-def locate_table(path: Path, table: str) -> int | None:
-    """Best-effort 1-based line of the header of *table* (or of a sub-table of it) in *path*."""
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError):
-        return None
-    for number, line in enumerate(lines, start=1):
-        header = _TABLE_HEADER.match(line)
-        if header:
-            name = header.group(1).replace('"', "").replace("'", "").replace(" ", "")
-            if name == table or name.startswith(table + "."):
-                return number
-    return None
 
 
 class ProfileSource(LabelledSource):

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic_settings import DotEnvSettingsSource, EnvSettingsSource
 
-from ._sources import Labelled, check_config_file
+from .sources import Labelled, check_config_file
 
 if TYPE_CHECKING:
     from pydantic_settings import BaseSettings
@@ -65,7 +65,7 @@ class DotenvSource(Labelled, DotEnvSettingsSource):
         self.provided = {}
 
     def variable(self, key: str) -> str:
-        return f"{self.env_prefix}{key}".upper()
+        return f"{self.env_prefix}{key}".upper()  # env_var() of the settings, for this source's prefix
 
     def describe(self, key: str) -> str:
         line = self._line_of(self.variable(key))

@@ -11,7 +11,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ._apply import Tuning
+    from .tuning import Tuning
 
 __all__ = ["differences", "host_fix", "qualified_name", "running_loop"]
 
@@ -103,9 +103,9 @@ def verify(tuning: Tuning | None) -> list[str]:
         return _policy_differences(tuning)
     found = differences(
         loop,
-        loop_class=tuning._loop_class,
+        loop_class=tuning.loop_class,
         loop_choice=tuning.decision("event_loop").choice,
-        task_factory=tuning._task_factory,
+        task_factory=tuning.task_factory,
         factory_choice=tuning.decision("task_factory").choice,
         debug=tuning.settings.asyncio_debug,
     )
@@ -114,11 +114,11 @@ def verify(tuning: Tuning | None) -> list[str]:
 
 def _policy_differences(tuning: Tuning) -> list[str]:
     """No loop runs in this thread: check that plain asyncio.run() would still make the decided loop."""
-    from . import _loop_install
+    from . import loop_install
 
-    if not tuning._installs_policy or not _loop_install.POLICIES:
+    if not tuning.installs_policy or not loop_install.POLICIES:
         return []
-    from ._loop_install import TunedEventLoopPolicy
+    from .loop_install import TunedEventLoopPolicy
 
     policy = asyncio.get_event_loop_policy()
     if isinstance(policy, TunedEventLoopPolicy) and policy.loop_factory is tuning.loop_factory:

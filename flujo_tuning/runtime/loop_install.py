@@ -12,8 +12,8 @@ import contextlib
 import sys
 from collections.abc import Callable, Iterator
 
-from ._state import STATE
-from .components._registry import Platform
+from ..components.backends import Platform
+from .state import STATE
 
 __all__ = ["POLICIES", "install", "plan", "restore", "rollback_on_error"]
 

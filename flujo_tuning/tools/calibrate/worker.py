@@ -1,4 +1,5 @@
-"""One calibration candidate in a process of its own: ``python -m flujo_tuning._calibrate_worker TARGET``.
+"""One calibration candidate in a process of its own:
+``python -m flujo_tuning.tools.calibrate.worker TARGET``.
 
 The candidate's settings arrive as ``FLUJO_*`` variables and are applied at start-up, as a
 production process would. Then the worker answers the parent, one JSON line per command, on the
@@ -117,8 +118,10 @@ class _Worker:
             try:
                 if command == "warmup":
                     calls(1)  # pays for imports and caches; not counted
-                    per_call, count = _warmup(calls, float(argument))
-                    self.send(event="ready", per_call=per_call, calls=count)
+                    warmup = WarmUp(float(argument))
+                    for batch in warmup:
+                        warmup.add(calls(batch))
+                    self.send(event="ready", per_call=warmup.per_call, calls=warmup.calls)
                 else:
                     self.send(event="sample", seconds=calls(int(argument)))
             except Exception as exc:
@@ -126,7 +129,7 @@ class _Worker:
                 return
 
     async def serve_async(self) -> None:
-        from . import verify
+        from ... import verify
 
         target = self.target
 
@@ -142,12 +145,10 @@ class _Worker:
             try:
                 if command == "warmup":
                     await calls(1)
-                    count, elapsed, batch = 0, 0.0, 1
-                    while elapsed < float(argument) and count < MAX_WARMUP_CALLS:
-                        elapsed += await calls(batch)
-                        count += batch
-                        batch *= 2
-                    self.send(event="ready", per_call=elapsed / count, calls=count + 1)
+                    warmup = WarmUp(float(argument))
+                    for batch in warmup:
+                        warmup.add(await calls(batch))
+                    self.send(event="ready", per_call=warmup.per_call, calls=warmup.calls)
                 else:
                     self.send(event="sample", seconds=await calls(int(argument)))
             except Exception as exc:
@@ -156,20 +157,39 @@ class _Worker:
 
 
 def _choices() -> dict[str, str]:
-    from . import current
+    from ... import current
 
     tuning = current()
     return {d.component: d.choice for d in tuning.decisions} if tuning is not None else {}
 
 
-def _warmup(calls: Callable[[int], float], seconds: float) -> tuple[float, int]:
-    """Call in doubling batches until *seconds* have passed; the mean time per call."""
-    count, elapsed, batch = 0, 0.0, 1
-    while elapsed < seconds and count < MAX_WARMUP_CALLS:
-        elapsed += calls(batch)
-        count += batch
-        batch *= 2
-    return elapsed / count, count + 1
+class WarmUp:
+    """The warm-up rule, one for sync and async targets: call in doubling batches (the caller runs
+    each batch it is given and adds its time) until *seconds* have passed or MAX_WARMUP_CALLS."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.count = 0
+        self.elapsed = 0.0
+
+    def __iter__(self) -> Iterator[int]:
+        batch = 1
+        while self.elapsed < self.seconds and self.count < MAX_WARMUP_CALLS:
+            yield batch
+            self.count += batch
+            batch *= 2
+
+    def add(self, seconds: float) -> None:
+        self.elapsed += seconds
+
+    @property
+    def per_call(self) -> float:
+        return self.elapsed / self.count if self.count else 0.0
+
+    @property
+    def calls(self) -> int:
+        """Calls made, the uncounted first one included."""
+        return self.count + 1
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -12,14 +12,19 @@ attributes (``record.component``, ``record.reason``, ...).
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Mapping, MutableMapping
-from typing import Any
+from collections.abc import Iterable, Mapping, MutableMapping
+from typing import TYPE_CHECKING, Any
 
-from ._errors import warn_at_caller
+from .._errors import warn_at_caller
 
-__all__ = ["LOGGER_NAME", "emit", "message_for"]
+if TYPE_CHECKING:
+    from ..components.decision import Decision
+
+__all__ = ["APPLIED_EVENT", "DECISION_EVENT", "LOGGER_NAME", "emit", "log_decisions", "message_for"]
 
 LOGGER_NAME = "flujo_tuning"
+DECISION_EVENT = "flujo_tuning.decision"
+APPLIED_EVENT = "flujo_tuning.applied"
 
 _LEVELS = {"debug": 10, "info": 20, "warning": 30, "error": 40}
 
@@ -94,3 +99,10 @@ def emit(event: str, level: str = "info", **fields: Any) -> None:
         # Even with warnings turned into errors, apply() must not fail because of logging.
         with contextlib.suppress(Exception):
             warn_at_caller(f"flujo_tuning could not log {event!r}: {exc!r}", RuntimeWarning)
+
+
+def log_decisions(decisions: Iterable[Decision]) -> None:
+    """One event per decision: a warning where the choice is a fallback or not in effect."""
+    for decision in decisions:
+        level = "warning" if decision.fallback or not decision.in_effect else "info"
+        emit(DECISION_EVENT, level, **decision.as_event())

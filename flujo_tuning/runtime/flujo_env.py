@@ -6,8 +6,8 @@ import importlib.util
 import os
 from collections.abc import Mapping
 
-from ._state import STATE
-from .components.flujo import STATE_URI, TRACING_OFF, FlujoFacts
+from ..components.flujo import STATE_URI, TRACING_OFF, FlujoFacts
+from .state import STATE
 
 __all__ = ["facts", "install", "restore"]
 

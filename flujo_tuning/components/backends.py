@@ -14,7 +14,7 @@ from types import MappingProxyType, ModuleType
 from typing import Generic, TypeVar
 
 from .._errors import ConfigError
-from ..decisions import Component, Decision
+from .decision import Component, Decision
 
 __all__ = [
     "TESTED_MINIMUM",

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import asyncio
 
-    from ._apply import Tuning
+    from .tuning import Tuning
 
 __all__ = ["STATE", "register_fork_hook"]
 

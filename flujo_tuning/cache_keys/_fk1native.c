@@ -567,7 +567,12 @@ static int module_exec(PyObject *module) {
     if (str_hexdigest == NULL) str_hexdigest = PyUnicode_InternFromString("hexdigest");
     if (str_release == NULL) str_release = PyUnicode_InternFromString("release");
     if (thread_key == NULL || str_hexdigest == NULL || str_release == NULL) return -1;
+    /* Constants shared with the Python reference (cache_keys/reference.py): exported so that a
+     * test holds the two equal. */
     if (PyModule_AddIntConstant(module, "MAX_DEPTH", MAX_DEPTH) < 0 ||
+        PyModule_AddIntConstant(module, "EXT_BIG_INT", EXT_BIG_INT) < 0 ||
+        PyModule_AddIntConstant(module, "EXT_SURROGATE_STR", EXT_SURROGATE_STR) < 0 ||
+        PyModule_AddIntConstant(module, "EXT_DICT", EXT_DICT) < 0 ||
         PyModule_AddIntConstant(module, "SCHEME_VERSION", 1) < 0 ||
         /* keys.NATIVE_API: raised whenever the functions above change */
         PyModule_AddIntConstant(module, "API_VERSION", 2) < 0) {
@@ -592,7 +597,7 @@ static PyModuleDef_Slot module_slots[] = {
 };
 
 static struct PyModuleDef module_def = {
-    PyModuleDef_HEAD_INIT, "flujo_tuning._fk1native",
+    PyModuleDef_HEAD_INIT, "flujo_tuning.cache_keys._fk1native",
     "The fk1 canonical encoding of builtin values in one native pass (see _fk1native.c).", 0, methods,
     module_slots, NULL, NULL, NULL,
 };

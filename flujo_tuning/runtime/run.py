@@ -1,0 +1,60 @@
+"""run(): a coroutine on a new loop of the current Tuning, the same on every Python."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Coroutine
+from typing import Any, TypeVar
+
+from .apply import apply
+from .state import STATE
+from .tuning import LoopFactory
+
+__all__ = ["run"]
+
+T = TypeVar("T")
+
+
+def run(main: Coroutine[Any, Any, T], *, debug: bool | None = None) -> T:
+    """Run *main* on a new loop from the current Tuning (applying the selected profile first if none).
+
+    The equivalent of ``asyncio.run(main, loop_factory=tuning.loop_factory)`` on every Python.
+    """
+    tuning = STATE.current or apply()
+    if sys.version_info >= (3, 12):
+        return asyncio.run(main, debug=debug, loop_factory=tuning.loop_factory)
+    if sys.version_info >= (3, 11):
+        with asyncio.Runner(debug=debug, loop_factory=tuning.loop_factory) as runner:
+            return runner.run(main)
+    return _run_py310(main, tuning.loop_factory, debug)  # pragma: no cover - Python 3.10 only
+
+
+def _run_py310(
+    main: Coroutine[Any, Any, T], loop_factory: LoopFactory, debug: bool | None
+) -> T:  # pragma: no-cover-from-311
+    """asyncio.run() of Python 3.10, with the loop made by *loop_factory*."""
+    from asyncio.runners import _cancel_all_tasks  # type: ignore[attr-defined]
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        pass
+    else:
+        raise RuntimeError("flujo_tuning.run() cannot be called from a running event loop")
+    if not asyncio.iscoroutine(main):
+        raise ValueError(f"a coroutine was expected, got {main!r}")
+    loop = loop_factory()
+    try:
+        asyncio.set_event_loop(loop)
+        if debug is not None:
+            loop.set_debug(debug)
+        return loop.run_until_complete(main)
+    finally:
+        try:
+            _cancel_all_tasks(loop)
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.run_until_complete(loop.shutdown_default_executor())
+        finally:
+            asyncio.set_event_loop(None)
+            loop.close()

@@ -1,0 +1,1 @@
+"""Tooling the runtime never needs: the command line, benchmarks, calibration, charts, demo."""

@@ -1,0 +1,259 @@
+"""What calibrate measured, and the verdict: the report model, its statistics and the winner rule
+(docs/calibrate.md)."""
+
+from __future__ import annotations
+
+import math
+import re
+import statistics
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..._errors import FlujoTuningError
+
+__all__ = [
+    "ALPHA",
+    "MIN_GAIN",
+    "MIN_ROUNDS_FOR_A_WINNER",
+    "CalibrationError",
+    "CalibrationReport",
+    "CandidateResult",
+    "parse_budget",
+]
+
+_BUDGET = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|secs|seconds?|m|min|mins|minutes?)?\s*$", re.IGNORECASE)
+#: A winner must be at least this much faster than the current profile at the median...
+MIN_GAIN = 0.03
+#: ... and faster in enough rounds: sign-test p-value at most ALPHA / candidates compared.
+ALPHA = 0.05
+#: The fewest rounds in which a winner is possible at all (5 of 5: p = 0.031 < ALPHA).
+MIN_ROUNDS_FOR_A_WINNER = 5
+
+
+class CalibrationError(FlujoTuningError):
+    """TARGET or the options cannot be calibrated (bad target, every candidate failed, ...)."""
+
+
+def parse_budget(text: str) -> float:
+    """``"60s"``, ``"2m"``, ``"90"`` (seconds) -> seconds."""
+    match = _BUDGET.match(text)
+    if match is None or float(match.group(1)) <= 0:
+        raise CalibrationError(f"--budget {text!r}: expected a positive duration like 60s, 90, 2m or 1.5min")
+    value = float(match.group(1))
+    unit = (match.group(2) or "s").lower()
+    return value * 60 if unit.startswith("m") else value
+
+
+@dataclass
+class CandidateResult:
+    """One candidate: its settings, what its process decided, and its rates (calls/s) per round."""
+
+    name: str
+    profile: str
+    overrides: dict[str, str] = field(default_factory=dict)
+    #: Settings values the candidate resolved to (what ``--write`` would record).
+    settings: dict[str, Any] = field(default_factory=dict)
+    #: component -> choice, as decided in the candidate's own process.
+    choices: dict[str, str] = field(default_factory=dict)
+    rates: list[float] = field(default_factory=list)
+    #: Set when the candidate failed: the stage (settings, apply, import, target, warm-up,
+    #: sample, process), the error, and a traceback summary.
+    stage: str | None = None
+    error: str | None = None
+    detail: str = ""
+    #: Differences verify() found in the candidate's process (what runs vs what was decided).
+    problems: list[str] = field(default_factory=list)
+    per_call: float | None = None
+
+    @property
+    def failed(self) -> bool:
+        return self.error is not None
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.rates) if self.rates else 0.0
+
+    @property
+    def spread(self) -> float:
+        """Half the range of the rates between rounds, relative to their median."""
+        if len(self.rates) < 2 or not self.median:
+            return 0.0
+        return (max(self.rates) - min(self.rates)) / 2 / self.median
+
+
+@dataclass
+class CalibrationReport:
+    """What ``calibrate()`` measured and what it recommends."""
+
+    target: str
+    current: str
+    candidates: list[CandidateResult]
+    rounds: int
+    calls_per_sample: int
+    per_call: float
+    sample_seconds: float
+    budget: float
+    elapsed: float
+    interrupted: bool
+    environment: dict[str, str]
+    date: str
+    notes: list[str] = field(default_factory=list)
+
+    def candidate(self, name: str) -> CandidateResult:
+        for result in self.candidates:
+            if result.name == name:
+                return result
+        raise KeyError(f"no candidate {name!r}; candidates: {', '.join(c.name for c in self.candidates)}")
+
+    def round_ratios(self, name: str, to: str) -> list[float]:
+        """*name*'s rate divided by *to*'s, round by round (both measured back to back)."""
+        mine, theirs = self.candidate(name).rates, self.candidate(to).rates
+        return [a / b for a, b in zip(mine, theirs, strict=False) if b > 0]  # failed: fewer
+
+    def ratio(self, name: str, to: str) -> tuple[float, float, float] | None:
+        """Median, lowest and highest per-round ratio, or None where either was not measured."""
+        ratios = self.round_ratios(name, to)
+        if not ratios:
+            return None
+        return statistics.median(ratios), min(ratios), max(ratios)
+
+    @property
+    def measured(self) -> list[CandidateResult]:
+        return [c for c in self.candidates if not c.failed and c.rates]
+
+    def wins(self, name: str) -> int:
+        """In how many rounds *name* was faster than the current profile."""
+        return sum(ratio > 1.0 for ratio in self.round_ratios(name, self.current))
+
+    def p_value(self, name: str) -> float:
+        """One-sided sign test: the chance of at least this many faster rounds if *name* were
+        no faster than the current profile (each round a coin toss)."""
+        rounds = len(self.round_ratios(name, self.current))
+        wins = self.wins(name)
+        return sum(math.comb(rounds, k) for k in range(wins, rounds + 1)) / 2**rounds if rounds else 1.0
+
+    @property
+    def threshold(self) -> float:
+        """The p-value a winner needs: ALPHA shared by every candidate compared (Bonferroni)."""
+        compared = sum(1 for c in self.measured if c.name != self.current)
+        return ALPHA / max(1, compared)
+
+    @property
+    def winner(self) -> str | None:
+        """The candidate that beat the current profile beyond the noise, or None (a tie)."""
+        if self.current not in self._names_measured():
+            return None
+        best: tuple[float, str] | None = None
+        for result in self.measured:
+            if result.name == self.current:
+                continue
+            ratio = self.ratio(result.name, self.current)
+            if ratio is None or self.p_value(result.name) > self.threshold or ratio[0] < 1.0 + MIN_GAIN:
+                continue
+            if best is None or ratio[0] > best[0]:
+                best = (ratio[0], result.name)
+        return best[1] if best else None
+
+    @property
+    def verdict(self) -> str:
+        winner = self.winner
+        if winner is not None:
+            median, low, high = self.ratio(winner, self.current) or (0.0, 0.0, 0.0)
+            return (
+                f"winner: {winner}, {median:.2f}x the current profile {self.current!r} (faster in "
+                f"{self.wins(winner)} of {self.rounds} rounds, sign test p={self.p_value(winner):.2g} "
+                f"<= {self.threshold:.2g}; per-round {low:.2f}-{high:.2f}x)"
+            )
+        if self.rounds < MIN_ROUNDS_FOR_A_WINNER:
+            why = (
+                f"only {self.rounds} rounds fitted (a winner needs {MIN_ROUNDS_FOR_A_WINNER}: raise --budget)"
+            )
+        else:
+            why = (
+                f"no candidate was faster than {self.current!r} in enough rounds (sign test p <= "
+                f"{self.threshold:.2g}) and by {MIN_GAIN:.0%} or more at the median"
+            )
+        best = max(
+            (c for c in self.measured if c.name != self.current),
+            key=lambda c: (self.ratio(c.name, self.current) or (0.0,))[0],
+            default=None,
+        )
+        if best is not None and self.rounds:
+            median = (self.ratio(best.name, self.current) or (0.0,))[0]
+            why += (
+                f"; closest: {best.name}, {median:.2f}x, faster in {self.wins(best.name)} of "
+                f"{self.rounds} rounds (p={self.p_value(best.name):.2g})"
+            )
+        return f"tie: {why}; keep {self.current!r}"
+
+    def profile_toml(self, name: str = "calibrated") -> str:
+        """The profile file ``--write`` writes for the winner ('' when the candidates tie)."""
+        winner = self.winner
+        if winner is None:
+            return ""
+        import tomlkit
+
+        result = self.candidate(winner)
+        median, low, high = self.ratio(winner, self.current) or (0.0, 0.0, 0.0)
+        document = tomlkit.document()
+        document.add(
+            tomlkit.comment(f"Written by flujo-tuning calibrate {self.target} (candidate {winner}).")
+        )
+        document["description"] = (
+            f"Calibrated {self.date} on {self.target}: {winner}, {median:.2f}x {self.current!r} "
+            f"({low:.2f}-{high:.2f}x over {self.rounds} rounds); {self.environment['python']}, "
+            f"{self.environment['platform']}, {self.environment['cpu']}"
+        )
+        for key, value in result.settings.items():
+            document[key] = value
+        return tomlkit.dumps(document)
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready document (``--json``)."""
+        candidates = []
+        for result in self.candidates:
+            entry: dict[str, Any] = {
+                "name": result.name,
+                "profile": result.profile,
+                "overrides": result.overrides,
+                "choices": result.choices,
+                "failed": result.failed,
+            }
+            if result.failed:
+                entry.update(stage=result.stage, error=result.error, detail=result.detail)
+            else:
+                entry.update(
+                    calls_per_second=result.median,
+                    spread=result.spread,
+                    rates=result.rates,
+                    problems=result.problems,
+                )
+                if result.name != self.current and self.current in self._names_measured():
+                    entry.update(wins=self.wins(result.name), p_value=self.p_value(result.name))
+                for label, other in (("vs_stdlib", "stdlib"), ("vs_current", self.current)):
+                    ratio = self.ratio(result.name, other) if other in self._names_measured() else None
+                    entry[label] = (
+                        None if ratio is None else dict(zip(("median", "low", "high"), ratio, strict=True))
+                    )
+            candidates.append(entry)
+        return {
+            "target": self.target,
+            "current": self.current,
+            "winner": self.winner,
+            "verdict": self.verdict,
+            "rounds": self.rounds,
+            "p_value_needed": self.threshold,
+            "calls_per_sample": self.calls_per_sample,
+            "seconds_per_call": self.per_call,
+            "sample_seconds": self.sample_seconds,
+            "budget_seconds": self.budget,
+            "elapsed_seconds": self.elapsed,
+            "interrupted": self.interrupted,
+            "date": self.date,
+            "environment": self.environment,
+            "notes": self.notes,
+            "candidates": candidates,
+        }
+
+    def _names_measured(self) -> set[str]:
+        return {c.name for c in self.measured}

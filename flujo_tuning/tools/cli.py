@@ -1,0 +1,431 @@
+"""The ``flujo-tuning`` command: see what the library would do here, and why.
+
+Exit codes: 0 success; 1 a configuration error or problems found (the messages name file, line
+and key, or the variable); 2 a usage error; 130 interrupted (Ctrl-C); 141 the reader of stdout went
+away (``| head``). Output goes to stdout, errors and warnings to stderr. Colour only on a
+terminal, never with ``NO_COLOR``. Heavy modules are imported inside the commands so that
+``flujo-tuning --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import warnings
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from .. import __version__
+from .._errors import ConfigError, ConfigWarning
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
+
+    from ..config.settings import ResolvedSettings
+    from ..runtime.tuning import Tuning
+
+__all__ = ["main"]
+
+EXAMPLES = """\
+examples:
+  flujo-tuning explain                      what this project's profile resolves to and decides here
+  flujo-tuning explain --profile throughput --json
+  FLUJO_CODEC=json flujo-tuning explain     see an environment variable win, and say so
+  flujo-tuning profiles                     every selectable profile and where it is defined
+  flujo-tuning check --strict               validate the profiles this project selects or defines (CI)
+  flujo-tuning diff default throughput      only what differs between two profiles
+  flujo-tuning fingerprint --json           compare machines of a fleet before a deploy
+  flujo-tuning bench --quick --markdown     the three scenarios per profile, as a Markdown table
+  flujo-tuning calibrate app:run_once       measure your own workload under each profile, pick one
+
+exit codes: 0 success, 1 configuration error or problems found, 2 usage error,
+130 interrupted (Ctrl-C), 141 stdout closed by its reader (| head)
+"""
+
+
+def _console(stream: Any = None) -> Console:
+    from rich.console import Console
+
+    tty = (stream or sys.stdout).isatty()
+    no_color = "NO_COLOR" in os.environ or not tty
+    # Piped output is for grep and scripts: never wrap a cell across lines there.
+    return Console(
+        file=stream or sys.stdout,
+        no_color=no_color,
+        highlight=False,
+        markup=False,
+        width=None if tty else 1000,
+    )
+
+
+def _table(*columns: str, title: str | None = None) -> Table:
+    from rich import box
+    from rich.table import Table
+
+    table = Table(*columns, title=title, title_justify="left", box=box.SIMPLE_HEAD)
+    return table
+
+
+def _preview(
+    profile: str | None, strict: bool = False, given_by: str = "option --profile"
+) -> tuple[ResolvedSettings, Tuning]:
+    """Resolve and decide without installing anything; provenance names the command's options."""
+    from ..config.settings import resolve_labelled
+    from ..runtime.apply import preview_settings
+
+    settings = resolve_labelled(
+        profile,
+        overrides={"strict": True} if strict else None,
+        labels={"profile": given_by, "strict": "option --strict"},
+    )
+    return settings, preview_settings(settings)
+
+
+def _decision_rows(tuning: Tuning) -> list[dict[str, Any]]:
+    return [d.as_event() for d in tuning.decisions]
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    settings, tuning = _preview(args.profile)
+    if args.json:
+        document = {
+            "profile": settings.profile,
+            "profile_chain": list(settings.profile_chain),
+            "settings": {
+                name: {"value": value, "source": settings.provenance[name]}
+                for name, value in settings.values().items()
+            },
+            "decisions": _decision_rows(tuning),
+            "fingerprint": tuning.fingerprint,
+        }
+        print(json.dumps(document, indent=2, default=str))
+        return 0
+    console = _console()
+    chain = " -> ".join(settings.profile_chain)
+    table = _table("setting", "value", "source", title=f"settings: profile {settings.profile!r} ({chain})")
+    for name, value in settings.values().items():
+        table.add_row(name, str(value), settings.provenance[name])
+    console.print(table)
+    decisions = _table(
+        "component", "requested", "choice", "fallback", "reason", title="decisions apply() would make here"
+    )
+    for d in tuning.decisions:
+        decisions.add_row(d.component, d.requested, d.choice, "yes" if d.fallback else "", d.reason)
+    console.print(decisions)
+    console.print(f"fingerprint {tuning.fingerprint} (nothing was installed)")
+    return 0
+
+
+def cmd_profiles(args: argparse.Namespace) -> int:
+    from ..config.settings import profile_catalog
+
+    catalog = profile_catalog()
+    infos = [catalog.info(name) for name in catalog.names()]
+    if args.json:
+        print(
+            json.dumps(
+                [
+                    {
+                        "name": i.name,
+                        "description": i.description,
+                        "extends": i.extends,
+                        "defined_in": i.origin,
+                    }
+                    for i in infos
+                ],
+                indent=2,
+            )
+        )
+        return 0
+    table = _table("profile", "extends", "defined in", "description")
+    for info in infos:
+        table.add_row(info.name, info.extends or "", info.origin, info.description)
+    _console().print(table)
+    return 0
+
+
+def _check_targets(args: argparse.Namespace) -> list[str | None]:
+    """What this project can select: its selected profile and the ones it defines (None = selected).
+
+    Shipped profiles the project never names are checked only when asked (--profile, --all).
+    """
+    from ..config.settings import profile_catalog
+
+    if args.profile:
+        return [args.profile]
+    catalog = profile_catalog()
+    return [None, *(catalog.names() if args.all else catalog.project_names())]
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    problems: list[str] = []
+    checked: set[str] = set()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConfigWarning)
+        try:
+            targets = _check_targets(args)
+        except ConfigError as exc:
+            problems.append(str(exc))
+            targets = []
+        for name in targets:
+            try:
+                settings, _ = _preview(name, strict=args.strict)
+                checked.add(settings.profile)
+            except ConfigError as exc:
+                problems.append(str(exc))
+    # One problem found through several profiles is reported once.
+    for message in dict.fromkeys(str(w.message) for w in caught):
+        print(f"warning: {message}", file=sys.stderr)
+    for problem in dict.fromkeys(problems):
+        print(f"error: {problem}", file=sys.stderr)
+    if problems:
+        return 1
+    print(f"ok: {len(checked)} profile(s) checked: {', '.join(sorted(checked))}")
+    return 0
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    a, b = args.profile_a, args.profile_b
+    left_settings, left = _preview(a, given_by="argument PROFILE_A")
+    right_settings, right = _preview(b, given_by="argument PROFILE_B")
+    table = _table("setting", a, b, title="settings that differ")
+    differ = 0
+    for name, value in left_settings.values().items():
+        other = right_settings.values()[name]
+        if name != "profile" and value != other:
+            table.add_row(name, str(value), str(other))
+            differ += 1
+    # What differs in effect: the choice in force. A fallback is marked, never hidden.
+    decisions = _table("component", a, b, title="decisions that differ in effect")
+    fallbacks: list[str] = []
+    for da, db in zip(left.decisions, right.decisions, strict=True):
+        if da.choice != db.choice:
+            decisions.add_row(da.component, _choice(da), _choice(db))
+            differ += 1
+        else:
+            fallbacks += [
+                f"{name} asks {d.component} {d.requested!r} but runs {d.choice!r} here, "
+                f"as {other} does: {d.reason}"
+                for name, d, other in ((a, da, b), (b, db, a))
+                if d.fallback
+            ]
+    console = _console()
+    if differ == 0:
+        console.print(f"profiles {a!r} and {b!r} resolve to the same settings and decisions here")
+    else:
+        console.print(table)
+        console.print(decisions)
+    for note in fallbacks:
+        console.print(f"fallback: {note}")
+    return 0
+
+
+def _choice(decision: Any) -> str:
+    return (
+        f"{decision.choice} (fallback from {decision.requested}: {decision.reason})"
+        if decision.fallback
+        else decision.choice
+    )
+
+
+def cmd_fingerprint(args: argparse.Namespace) -> int:
+    """The fingerprint apply() would give this process, for comparing machines in a deploy script."""
+    settings, tuning = _preview(args.profile)
+    if not args.json:
+        print(tuning.fingerprint)
+        return 0
+    document = {
+        "fingerprint": tuning.fingerprint,
+        "profile": settings.profile,
+        "settings": settings.values(),
+        "choices": tuning.choices,
+        "facts": dict(tuning.facts),
+    }
+    print(json.dumps(document, indent=2, default=str))
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from . import bench
+
+    return bench.run(args)
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    from .calibrate import CalibrationError, calibrate, dump_json, parse_budget, plan_write, render, write
+    from .plot import PlotError
+
+    try:
+        budget = parse_budget(args.budget)
+        profiles = [p.strip() for p in args.profiles.split(",") if p.strip()] if args.profiles else None
+        if args.plot:
+            from .plot import check_plot_path
+
+            check_plot_path(args.plot)
+        report = calibrate(
+            args.target,
+            profiles=profiles,
+            search=args.search,
+            budget=budget,
+            rounds=args.rounds,
+            progress=sys.stderr.isatty() and not args.json,
+        )
+        plan = plan_write(report, name=args.name) if report.winner is not None else None
+    except (CalibrationError, PlotError) as exc:
+        print(f"flujo-tuning calibrate: {exc}", file=sys.stderr)
+        return 2
+    if args.plot:
+        from .plot import plot_calibration
+
+        plot_calibration(report, args.plot)
+    if args.json:
+        dump_json(report, sys.stdout)
+    else:
+        terminal = sys.stdout.isatty() and "NO_COLOR" not in os.environ
+        sys.stdout.write(render(report, terminal=terminal))
+    if plan is None:
+        if args.write:
+            print("flujo-tuning calibrate: nothing written (the candidates tie)", file=sys.stderr)
+        return 0
+    if args.write:
+        write(plan)
+        verb = "replaced" if plan.replaced else "wrote"
+        print(f"{verb} {plan.profile_path}; set profile = {args.name!r} in {plan.pyproject}", file=sys.stderr)
+    elif not args.json:
+        sys.stdout.write(
+            f"\n--write would write {plan.profile_path}:\n\n{plan.profile_text}\n"
+            f"and set profile = {args.name!r} in [tool.flujo_tuning] of {plan.pyproject}\n"
+        )
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="flujo-tuning",
+        description="Show, check and compare what flujo_tuning resolves and decides on this machine.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"flujo-tuning {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def command(name: str, help_text: str, example: str) -> argparse.ArgumentParser:
+        return commands.add_parser(
+            name,
+            help=help_text,
+            description=help_text,
+            epilog=f"example:\n  {example}",
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+
+    explain = command(
+        "explain",
+        "the settings of the profile this project selects (FLUJO_PROFILE, [tool.flujo_tuning] profile, "
+        "else 'default'), with their sources, then the decisions",
+        "flujo-tuning explain --profile throughput",
+    )
+    explain.add_argument("--profile", help="profile to resolve instead of the one this project selects")
+    explain.add_argument(
+        "--json", action="store_true", help="one JSON document: profile, settings, decisions"
+    )
+    explain.set_defaults(run=cmd_explain)
+
+    profiles = command(
+        "profiles", "every selectable profile: description, origin, parent", "flujo-tuning profiles --json"
+    )
+    profiles.add_argument("--json", action="store_true", help="a JSON list")
+    profiles.set_defaults(run=cmd_profiles)
+
+    check = command(
+        "check",
+        "validate the configuration: the profile this project selects and the profiles it defines "
+        "(profile_dirs, [tool.flujo_tuning.profiles])",
+        "flujo-tuning check --strict",
+    )
+    scope = check.add_mutually_exclusive_group()
+    scope.add_argument("--profile", help="check only this profile")
+    scope.add_argument("--all", action="store_true", help="also check every shipped profile")
+    check.add_argument(
+        "--strict", action="store_true", help="typos and missing requested backends are errors"
+    )
+    check.set_defaults(run=cmd_check)
+
+    bench = command(
+        "bench",
+        "the three pipeline scenarios per profile, with ratios",
+        "flujo-tuning bench --quick --markdown",
+    )
+    from .bench import add_arguments as add_bench_arguments
+
+    add_bench_arguments(bench)
+    bench.set_defaults(run=cmd_bench)
+
+    calibrate = command(
+        "calibrate",
+        "run TARGET (module:function, one unit of your work) under each candidate profile, each in a "
+        "fresh process, interleaved; report calls/s and ratios, and recommend a profile only when it "
+        "wins beyond the noise",
+        "flujo-tuning calibrate app.pipeline:run_once --search --budget 2m --write",
+    )
+    calibrate.add_argument("target", metavar="TARGET", help="module:function, importable from here")
+    calibrate.add_argument(
+        "--profiles", help="comma-separated candidates (default: every shipped and project profile)"
+    )
+    calibrate.add_argument(
+        "--search", action="store_true", help="also vary one component at a time from the current profile"
+    )
+    calibrate.add_argument(
+        "--budget", default="60s", help="time for the whole run, e.g. 60s, 2m (default 60s)"
+    )
+    calibrate.add_argument(
+        "--rounds", type=int, default=None, help="at most this many rounds (default: budget)"
+    )
+    calibrate.add_argument("--write", action="store_true", help="write the winner into this project")
+    calibrate.add_argument(
+        "--name", default="calibrated", help="name of the written profile (default calibrated)"
+    )
+    calibrate.add_argument("--json", action="store_true", help="one JSON document instead of the table")
+    calibrate.add_argument("--plot", metavar="FILE.svg", help="also draw a chart (needs the plot extra)")
+    calibrate.set_defaults(run=cmd_calibrate)
+
+    fingerprint = command(
+        "fingerprint",
+        "the fingerprint apply() would give this process (equal fingerprints, equal tuning)",
+        "flujo-tuning fingerprint --json",
+    )
+    fingerprint.add_argument("--profile", help="profile to resolve instead of the one this project selects")
+    fingerprint.add_argument(
+        "--json", action="store_true", help="with the settings, choices, Python and backend versions"
+    )
+    fingerprint.set_defaults(run=cmd_fingerprint)
+
+    diff = command(
+        "diff", "the settings and decisions where two profiles differ", "flujo-tuning diff default throughput"
+    )
+    diff.add_argument("profile_a", metavar="PROFILE_A", help="the profile to compare from")
+    diff.add_argument("profile_b", metavar="PROFILE_B", help="the profile to compare with")
+    diff.set_defaults(run=cmd_diff)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        code: int = args.run(args)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:  # `flujo-tuning explain | head`: the reader left; so do we, quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141  # as if killed by SIGPIPE, like other command-line tools
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130  # as if killed by SIGINT
+    return code
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

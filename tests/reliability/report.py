@@ -129,7 +129,7 @@ def render(ledger: dict[str, object], identity: list[dict[str, object]]) -> str:
         'Values are read with surrounding blanks removed; names are case-insensitive (`FLUJO_CODEC=" ORJSON "`',
         "means orjson); booleans accept `true/false`, `1/0`, `yes/no`, `on/off` in any case (`True`, `YES`,",
         "`Off`); an empty value (`FLUJO_CODEC=`) counts as unset. Anything else is a ConfigError naming the",
-        "variable, the value and the accepted values. Tests: `tests/test_settings.py`.",
+        "variable, the value and the accepted values. Tests: `tests/config/test_settings.py`.",
         "",
         "## Also covered",
         "",

@@ -16,8 +16,8 @@ from flujo_tuning.cache_keys.maker import (
 from flujo_tuning.cache_keys.native import load_native
 from flujo_tuning.components import hasher as hasher_component
 
+from ..cache_keys.test_keys import GOLDEN, VALUES_STRATEGY, spec_equal_form
 from ..golden.values import VALUES
-from ..test_keys import GOLDEN, VALUES_STRATEGY, spec_equal_form
 
 MANY = settings(
     max_examples=1000,

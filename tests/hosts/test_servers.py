@@ -26,7 +26,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import write
+from ..conftest import write
 
 # Not imported here: the servers run in subprocesses, and an imported uvicorn would change the fix
 # apply() suggests in this process.

@@ -34,10 +34,10 @@ from flujo_tuning.cache_keys.maker import (
 )
 from flujo_tuning.components import hasher as hasher_component
 
-from .conftest import load_hasher
-from .golden.values import SUBCLASS_TWINS, VALUES
+from ..conftest import load_hasher
+from ..golden.values import SUBCLASS_TWINS, VALUES
 
-GOLDEN = json.loads((Path(__file__).parent / "golden" / "fk1_vectors.json").read_text())
+GOLDEN = json.loads((Path(__file__).resolve().parents[1] / "golden" / "fk1_vectors.json").read_text())
 HASHERS = ["sha256", "blake2b", "blake3", "xxh3_128"]
 
 
@@ -509,7 +509,7 @@ print(json.dumps([canonical_bytes(v).hex() for v in [value for _, value in VALUE
 
 
 def test_bytes_are_the_same_in_processes_with_different_hash_seeds() -> None:
-    root = str(Path(__file__).resolve().parent.parent)
+    root = str(Path(__file__).resolve().parents[2])
     code = _SEED_PROBE.format(root=root)
     outputs = set()
     for seed in ("0", "1", "4242"):

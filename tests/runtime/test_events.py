@@ -23,7 +23,7 @@ import flujo_tuning
 from flujo_tuning import ConfigError, ConfigWarning, apply, cache_key, resolve, run
 from flujo_tuning.components.decision import Component
 
-from .conftest import records_of, structlog_configured, write
+from ..conftest import records_of, structlog_configured, write
 
 COMPONENTS = get_args(Component)
 SHIPPED = ["debug", "default", "ephemeral", "low-memory", "stdlib", "throughput"]
@@ -249,7 +249,7 @@ def test_config_warnings_point_at_the_callers_line(monkeypatch: pytest.MonkeyPat
         line = sys._getframe().f_lineno + 1
         calls[call]()
     (warning,) = [w for w in caught if issubclass(w.category, ConfigWarning)]
-    assert Path(warning.filename).name == "test_guest.py"
+    assert Path(warning.filename).name == Path(__file__).name
     if call == "run":  # run() itself is called from inside the lambda
         line = calls["run"].__code__.co_firstlineno
     assert warning.lineno == line
@@ -290,7 +290,7 @@ def test_a_misnamed_pyproject_table_warns_with_the_right_name(project: Path, tab
         f"{path.resolve()}:4: table [tool.{table}] is not read by flujo_tuning "
         "(did you mean [tool.flujo_tuning]?)"
     )
-    assert Path(warning.filename).name == "test_guest.py"
+    assert Path(warning.filename).name == Path(__file__).name
     with pytest.raises(ConfigError, match=r"\[tool\.flujo_tuning\]\?\); strict mode makes this an error"):
         resolve(strict=True)
 

@@ -10,7 +10,7 @@ from flujo_tuning import resolve
 from flujo_tuning.config.profiles import shipped_profiles_dir
 from flujo_tuning.config.settings import profile_catalog
 
-from .conftest import write
+from ..conftest import write
 
 SHIPPED = ["debug", "default", "ephemeral", "low-memory", "stdlib", "throughput"]
 

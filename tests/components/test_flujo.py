@@ -2,7 +2,7 @@
 never over a value the user set, never giving up durability silently.
 
 A stand-in distribution named ``flujo`` plays the installed Flujo here (the component never imports
-it); tests/test_real_flujo.py runs the real one.
+it); tests/hosts/test_real_flujo.py runs the real one.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import pytest
 import flujo_tuning
 from flujo_tuning import apply, reset
 
-from .conftest import write
+from ..conftest import write
 
 STATE_URI = "FLUJO_STATE_URI"
 TRACING_OFF = "FLUJO_DISABLE_TRACING"

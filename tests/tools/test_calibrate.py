@@ -8,7 +8,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -17,7 +16,7 @@ import flujo_tuning
 from flujo_tuning import CalibrationError, calibrate, resolve
 from flujo_tuning.tools.calibrate import MIN_ROUNDS_FOR_A_WINNER, parse_budget, plan_write
 
-from .conftest import run_with_terminal_stderr, write
+from ..conftest import run_with_terminal_stderr, write
 
 WORKLOADS = '''
 import asyncio
@@ -375,44 +374,6 @@ def test_search_varies_one_component_at_a_time(project: Path) -> None:
         assert value != "xxh3_128"  # never chosen for speed: not collision-resistant
         varied = flujo_tuning.preview("default", **overrides).choices[component]
         assert varied != flujo_tuning.preview("default").choices[component]
-
-
-def test_plot_writes_an_svg_of_the_candidates(project: Path) -> None:
-    from flujo_tuning.tools.plot import plot_calibration
-
-    report = calibrate("workloads:cpu_only", profiles=["default"], budget=10, rounds=2)
-    plot_calibration(report, str(project / "chart.svg"))
-    svg = (project / "chart.svg").read_text()
-    assert svg.startswith("<?xml")
-    assert "<svg" in svg
-    assert "default (current)" in svg
-    assert "stdlib" in svg
-
-
-def test_plot_needs_an_svg_name_and_matplotlib(project: Path, hide_module: Callable[..., None]) -> None:
-    from flujo_tuning.tools.plot import PlotError, check_plot_path
-
-    with pytest.raises(PlotError, match=r"name it \*\.svg"):
-        check_plot_path("chart.png")
-    with pytest.raises(PlotError, match="does not exist"):
-        check_plot_path("no/such/dir/chart.svg")
-    hide_module("matplotlib")
-    with pytest.raises(PlotError, match=r"pip install 'flujo-tuning\[plot\]'"):
-        check_plot_path("chart.svg")
-
-
-def test_bench_plot_draws_ratio_bars(project: Path) -> None:
-    from flujo_tuning.tools.bench import BenchReport
-    from flujo_tuning.tools.plot import plot_bench
-
-    report = BenchReport(("stdlib", "default"), 3, (("steps", "1,000 steps"),))
-    report.rates[("steps", "stdlib")] = [10.0, 11.0, 9.0]
-    report.rates[("steps", "default")] = [20.0, 23.0, 18.0]
-    report.environment["python"] = "CPython 3.x"
-    plot_bench(report, str(project / "bench.svg"))
-    svg = (project / "bench.svg").read_text()
-    assert "1,000 steps" in svg
-    assert "speed vs stdlib" in svg
 
 
 def test_cli_refuses_a_bad_plot_name_before_measuring(project: Path) -> None:

@@ -12,7 +12,7 @@ import pytest
 from flujo_tuning import ConfigError, ConfigWarning, resolve
 from flujo_tuning.config import dotenv
 
-from .conftest import write
+from ..conftest import write
 
 
 def _simulate_import_flujo(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -12,7 +12,7 @@ import pytest
 
 from flujo_tuning import __version__
 
-from .conftest import write
+from ..conftest import write
 
 SCRIPT = Path(sys.executable).with_name("flujo-tuning")
 

@@ -26,11 +26,11 @@ from flujo_tuning import apply
 from flujo_tuning.cache_keys.maker import MAX_DEPTH, KeyMaker, reference_bytes
 from flujo_tuning.cache_keys.native import load_native
 
-from .conftest import load_hasher
-from .golden.values import VALUES
+from ..conftest import load_hasher
+from ..golden.values import VALUES
 from .test_keys import GOLDEN, HASHERS, JSON_LIKE, PROPERTY_SETTINGS, VALUES_STRATEGY
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _compiler_available() -> bool:

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import write
+from ..conftest import write
 
 if importlib.util.find_spec("flujo") is None:  # not imported here: see the module docstring
     pytest.skip("needs the flujo extra (make test-flujo)", allow_module_level=True)
@@ -160,7 +160,7 @@ def test_a_state_uri_the_user_set_is_kept(project: Path) -> None:
 
 
 def test_every_variable_flujo_reads_is_left_alone_even_in_strict_mode(project: Path) -> None:
-    from .test_guest import FLUJO_0_6_11_VARIABLES
+    from ..runtime.test_events import FLUJO_0_6_11_VARIABLES
 
     harmless = {
         name: "1" for name in FLUJO_0_6_11_VARIABLES if name.startswith(("FLUJO_STRICT_", "FLUJO_DEBUG"))

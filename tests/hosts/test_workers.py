@@ -14,7 +14,7 @@ import pytest
 import flujo_tuning
 from flujo_tuning.config.settings import env_var
 
-from .conftest import write
+from ..conftest import write
 
 METHODS = [m for m in ("fork", "spawn", "forkserver") if m in multiprocessing.get_all_start_methods()]
 SAMPLE = {"step": "summarise", "temperature": 0.2, "args": [[1, 2], [3]]}
@@ -128,7 +128,7 @@ def test_worker_init_is_picklable_by_reference() -> None:
     assert sys.modules[flujo_tuning.worker_init.__module__] is not None
 
 
-# Ray's runtime_env is plain data: checked here, without Ray (tests/test_ray.py runs real Ray).
+# Ray's runtime_env is plain data: checked here, without Ray (tests/hosts/test_ray.py runs real Ray).
 
 
 def test_ray_runtime_env_merges_into_a_base_and_refuses_a_second_hook() -> None:

@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import write
+from ..conftest import write
 
 if importlib.util.find_spec("ray") is None:  # not imported here: Ray's own imports stay in the drivers
     pytest.skip("needs the ray extra (make test-ray)", allow_module_level=True)

@@ -9,7 +9,7 @@ import pytest
 
 from flujo_tuning import ConfigError, resolve
 
-from .conftest import deny_reading, write
+from ..conftest import deny_reading, write
 
 
 def _error(**kwargs: object) -> str:

@@ -15,7 +15,7 @@ from structlog.testing import capture_logs
 from flujo_tuning import ConfigError, apply, current, reset, run
 from flujo_tuning.components import backends
 
-from .conftest import loop_policy
+from ..conftest import loop_policy
 
 COMPONENTS = [
     "event_loop",

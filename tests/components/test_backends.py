@@ -13,7 +13,7 @@ from packaging.requirements import Requirement
 from flujo_tuning import ConfigError, apply, reset
 from flujo_tuning.components.backends import TESTED_MINIMUM, release
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 if sys.version_info >= (3, 11):
     import tomllib

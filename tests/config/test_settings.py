@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 import flujo_tuning
 from flujo_tuning import ConfigError, ConfigWarning, resolve
 
-from .conftest import write
+from ..conftest import write
 
 LEVELS = ["argument", "env", "pyproject", "profile", "parent"]
 

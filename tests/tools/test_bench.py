@@ -10,7 +10,7 @@ import pytest
 
 from flujo_tuning.tools.bench import BenchReport, render
 
-from .conftest import loop_policy, run_with_terminal_stderr
+from ..conftest import loop_policy, run_with_terminal_stderr
 
 
 def _report() -> BenchReport:
@@ -86,7 +86,7 @@ def test_run_bench_leaves_the_callers_tuning_policy_and_logging_as_they_were() -
     import flujo_tuning
     from flujo_tuning.tools import bench
 
-    from .conftest import structlog_configured
+    from ..conftest import structlog_configured
 
     def keep(logger: object, name: str, event: dict[str, object]) -> dict[str, object]:
         raise structlog.DropEvent

@@ -21,6 +21,13 @@ if TYPE_CHECKING:
 __all__ = ["ProfileCatalog", "ProfileInfo", "shipped_profiles_dir"]
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+#: What a profile name may be, in words (for errors).
+NAME_RULE = "letters, digits, '_', '.' and '-', starting with a letter or digit (a name, not a path)"
+
+
+def valid_profile_name(name: str) -> bool:
+    """Whether *name* can name a profile (a file stem in a profile folder, never a path)."""
+    return bool(_NAME.match(name)) and ".." not in name
 
 
 def shipped_profiles_dir() -> Path:
@@ -109,7 +116,7 @@ class ProfileCatalog:
         return self._cache[name]
 
     def _load(self, name: str) -> ProfileSource | None:
-        if not _NAME.match(name):
+        if not valid_profile_name(name):
             return None
         for directory in self._dirs:
             path = directory / f"{name}.toml"

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
     from ..config.settings import ResolvedSettings
     from ..runtime.tuning import Tuning
+    from .calibrate import CalibrationReport
 
 __all__ = ["main"]
 
@@ -255,12 +256,22 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
-    from .calibrate import CalibrationError, calibrate, dump_json, parse_budget, plan_write, render, write
+    """Exit 0 with a verdict (a winner or a tie), 1 when no verdict was possible or --write was
+    refused, 2 for a bad TARGET or options, 130 when interrupted (Ctrl-C or SIGTERM)."""
+    import signal
+
+    from .calibrate import CalibrationError, calibrate, dump_json, parse_budget, render
+    from .calibrate.write import check_name
     from .plot import PlotError
 
+    def interrupted(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt  # the workers are stopped and the rounds so far reported
+
+    previous = signal.signal(signal.SIGTERM, interrupted)
+    profiles = [p.strip() for p in args.profiles.split(",") if p.strip()] if args.profiles else None
     try:
         budget = parse_budget(args.budget)
-        profiles = [p.strip() for p in args.profiles.split(",") if p.strip()] if args.profiles else None
+        check_name(args.name)
         if args.plot:
             from .plot import check_plot_path
 
@@ -273,10 +284,11 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
             rounds=args.rounds,
             progress=sys.stderr.isatty() and not args.json,
         )
-        plan = plan_write(report, name=args.name) if report.winner is not None else None
     except (CalibrationError, PlotError) as exc:
-        print(f"flujo-tuning calibrate: {exc}", file=sys.stderr)
+        print(f"error: {exc}", file=sys.stderr)
         return 2
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     if args.plot:
         from .plot import plot_calibration
 
@@ -286,12 +298,33 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     else:
         terminal = sys.stdout.isatty() and "NO_COLOR" not in os.environ
         sys.stdout.write(render(report, terminal=terminal))
-    if plan is None:
+    if report.interrupted:
+        return 130
+    if report.winner is None:
         if args.write:
-            print("flujo-tuning calibrate: nothing written (the candidates tie)", file=sys.stderr)
-        return 0
+            print("warning: nothing written (no winner)", file=sys.stderr)
+        return 0 if report.rounds else 1
+    return _offer_the_winner(report, args, profiles)
+
+
+def _offer_the_winner(report: CalibrationReport, args: argparse.Namespace, profiles: list[str] | None) -> int:
+    """--write the winner (with consent where it gives something up), or show what it would write."""
+    from .calibrate import CalibrationError, plan_write, write
+
+    consent = args.accept_trade_offs or report.winner in (profiles or [])
+    try:
+        plan = plan_write(report, name=args.name, consent=consent)
+    except CalibrationError as exc:
+        print(f"{'error' if args.write else 'note'}: {exc}", file=sys.stderr)
+        return 1 if args.write else 0
+    for warning in plan.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     if args.write:
-        write(plan)
+        try:
+            write(plan, args.name)
+        except CalibrationError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
         verb = "replaced" if plan.replaced else "wrote"
         print(f"{verb} {plan.profile_path}; set profile = {args.name!r} in {plan.pyproject}", file=sys.stderr)
     elif not args.json:
@@ -372,20 +405,46 @@ def build_parser() -> argparse.ArgumentParser:
     )
     calibrate.add_argument("target", metavar="TARGET", help="module:function, importable from here")
     calibrate.add_argument(
-        "--profiles", help="comma-separated candidates (default: every shipped and project profile)"
+        "--profiles",
+        help=(
+            "comma-separated candidates (default: every shipped and project profile except debug, "
+            "which runs asyncio's slow debug mode); the current profile and stdlib always run, as the "
+            "references of the ratios; an unknown name stops before measuring"
+        ),
     )
     calibrate.add_argument(
-        "--search", action="store_true", help="also vary one component at a time from the current profile"
+        "--search",
+        action="store_true",
+        help="also the current profile with one component changed at a time (only where it changes "
+        "what runs here; codec and hasher variants only if TARGET uses them)",
     )
     calibrate.add_argument(
-        "--budget", default="60s", help="time for the whole run, e.g. 60s, 2m (default 60s)"
+        "--budget",
+        default="60s",
+        help="time for the whole run, e.g. 60s, 90, 2m (default 60s); a hanging TARGET is reported "
+        "within it plus 5 s",
     )
     calibrate.add_argument(
-        "--rounds", type=int, default=None, help="at most this many rounds (default: budget)"
+        "--rounds",
+        type=int,
+        default=None,
+        help="at most this many rounds (default: what the budget fits, up to 15)",
     )
-    calibrate.add_argument("--write", action="store_true", help="write the winner into this project")
+    calibrate.add_argument(
+        "--write",
+        action="store_true",
+        help="write the winner as PROFILE_DIR/NAME.toml (the first profile_dirs entry, else "
+        "flujo_profiles/) and set profile = NAME in [tool.flujo_tuning] of pyproject.toml (comments "
+        "kept; undone if the result does not resolve)",
+    )
     calibrate.add_argument(
         "--name", default="calibrated", help="name of the written profile (default calibrated)"
+    )
+    calibrate.add_argument(
+        "--accept-trade-offs",
+        action="store_true",
+        help="let --write write a winner that gives up crash recovery or tracing (otherwise only when "
+        "named in --profiles)",
     )
     calibrate.add_argument("--json", action="store_true", help="one JSON document instead of the table")
     calibrate.add_argument("--plot", metavar="FILE.svg", help="also draw a chart (needs the plot extra)")

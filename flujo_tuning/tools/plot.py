@@ -52,27 +52,40 @@ def _save(figure: Any, path: str) -> None:
 
 def plot_calibration(report: CalibrationReport, path: str) -> None:
     """A horizontal bar per measured candidate: median calls/s, whiskers from the slowest to the
-    fastest round."""
-    measured = sorted(report.measured, key=lambda c: c.median)
-    figure = _figure_class()(figsize=(8, 0.45 * len(measured) + 1.6))
+    fastest round; the table's order (fastest first, at the top) and its labels, the winner marked
+    in words and in the legend."""
+    from matplotlib.patches import Patch
+
+    measured = list(reversed(report.ordered()))  # barh draws bottom-up: the first row on top
+    figure = _figure_class()(figsize=(8, 0.45 * len(measured) + 1.9))
     axes = figure.subplots()
     winner = report.winner
     medians = [c.median for c in measured]
     errors = [[c.median - min(c.rates) for c in measured], [max(c.rates) - c.median for c in measured]]
-    colors = [
-        _COLORS["winner"]
-        if c.name == winner
-        else _COLORS["current"]
-        if c.name == report.current
-        else _COLORS["other"]
-        for c in measured
+    kinds = [
+        "winner" if c.name == winner else "current" if c.name == report.current else "other" for c in measured
     ]
-    labels = [c.name + (" (current)" if c.name == report.current else "") for c in measured]
-    axes.barh(labels, medians, xerr=errors, color=colors, capsize=3)
+    axes.barh(
+        [report.label(c.name) for c in measured],
+        medians,
+        xerr=errors,
+        color=[_COLORS[kind] for kind in kinds],
+        capsize=3,
+    )
     for row, (median, above) in enumerate(zip(medians, errors[1], strict=True)):
         axes.text(median + above, row, f"  {median:,.0f}", va="center", fontsize=8)
     axes.set_xlabel(
         f"calls/s: median of {report.rounds} interleaved rounds (whiskers: slowest-fastest round)"
+    )
+    shown = [kind for kind in ("winner", "current", "other") if kind in kinds]
+    legend = {"winner": "winner", "current": "current profile", "other": "other candidates"}
+    axes.legend(
+        handles=[Patch(color=_COLORS[kind], label=legend[kind]) for kind in shown],
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.18),
+        ncol=len(shown),
+        fontsize=8,
+        frameon=False,
     )
     verdict = f"winner: {winner}" if winner else f"tie: keep {report.current}"
     axes.set_title(f"flujo-tuning calibrate {report.target} ({verdict})", fontsize=10)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast, get_args
+
+from .report import CalibrationError, CandidateResult
 
 if TYPE_CHECKING:
     from ...components.decision import Component
-from .report import CandidateResult
 
 #: The components ``search`` varies, one at a time.
 SEARCHED = ("event_loop", "task_factory", "codec", "hasher", "buffer_size")
@@ -30,26 +33,57 @@ def _settings_values(settings: Any) -> dict[str, Any]:
     return {k: (int(values[k]) if k == "buffer_size" else values[k]) for k in RECORDED + RECORDED_FLUJO}
 
 
-def _candidate(name: str, profile: str, overrides: dict[str, str]) -> tuple[CandidateResult, dict[str, str]]:
+def gives_up(settings: Mapping[str, Any]) -> list[str]:
+    """What these settings trade for speed, in words (empty: nothing)."""
+    lost = []
+    if settings.get("state_backend") == "memory":
+        lost.append("crash recovery (Flujo's state is kept in memory: runs cannot be resumed after a crash)")
+    if settings.get("tracing") == "off":
+        lost.append("Flujo's tracing (no traces are recorded)")
+    return lost
+
+
+@dataclass
+class Planned:
+    """A candidate before measuring: its result (filled as it runs), the variables its worker gets,
+    and what it would run here (two candidates with the same ``runs`` are the same candidate)."""
+
+    result: CandidateResult
+    environ: dict[str, str] = field(default_factory=dict)
+    runs: tuple[tuple[str, str], ...] = ()
+    reasons: dict[str, str] = field(default_factory=dict)
+
+
+def _candidate(name: str, profile: str, overrides: dict[str, str], pyproject: Path | None) -> Planned:
     from ..._errors import ConfigError
     from ...config.settings import resolve
+    from ...runtime.apply import preview_settings
 
     result = CandidateResult(name, profile, dict(overrides))
     try:
-        settings = resolve(profile, **overrides)
+        settings = resolve(profile, pyproject=pyproject, **overrides)
     except ConfigError as exc:
         result.stage, result.error = "settings", str(exc)
-        return result, {}
+        return Planned(result)
+    try:
+        decided = preview_settings(settings)  # what apply() would do in the candidate's process
+    except ConfigError as exc:
+        result.stage, result.error = "apply", str(exc)
+        return Planned(result)
     result.settings = _settings_values(settings)
-    return result, settings.environ()
+    result.sources = {key: settings.provenance[key] for key in result.settings}
+    result.gives_up = gives_up(result.settings)
+    runs = (*sorted(decided.choices.items()), ("asyncio_debug", str(settings.asyncio_debug)))
+    reasons: dict[str, str] = {d.component: d.reason for d in decided.decisions}
+    return Planned(result, settings.environ(), runs, reasons)
 
 
-def _search_variations(current: str) -> list[tuple[str, dict[str, str]]]:
+def _search_variations(current: str, pyproject: Path | None = None) -> list[tuple[str, dict[str, str]]]:
     """The current profile with one component changed, where that changes what runs here."""
     from ...config.settings import ResolvedSettings
     from ...runtime.apply import preview
 
-    base = preview(current)
+    base = preview(current, pyproject=pyproject)
     variations: list[tuple[str, dict[str, str]]] = []
     for component in SEARCHED:
         if component == "buffer_size":
@@ -62,7 +96,7 @@ def _search_variations(current: str) -> list[tuple[str, dict[str, str]]]:
             if value in NOT_SEARCHED:
                 continue
             try:
-                varied = preview(current, **{component: value})
+                varied = preview(current, pyproject=pyproject, **{component: value})
             except Exception:  # a value this machine cannot take is no candidate
                 continue
             decision = varied.decision(cast("Component", component))
@@ -72,16 +106,57 @@ def _search_variations(current: str) -> list[tuple[str, dict[str, str]]]:
     return variations
 
 
-def _candidates(
-    current: str, profiles: Sequence[str] | None, search: bool
-) -> list[tuple[CandidateResult, dict[str, str]]]:
+def check_profile_names(names: Sequence[str], pyproject: Path | None) -> None:
+    """Refuse an unknown profile before anything is measured, with a did-you-mean."""
+    from ..._errors import did_you_mean
     from ...config.settings import profile_catalog
 
-    names = list(profiles) if profiles else [n for n in profile_catalog().names() if n not in NOT_BY_DEFAULT]
-    for required in (current, "stdlib"):  # the two every ratio is taken against
-        if required not in names:
-            names.insert(0, required)
-    chosen: list[tuple[str, str, dict[str, str]]] = [(name, name, {}) for name in dict.fromkeys(names)]
+    known = profile_catalog(pyproject).names()
+    for name in names:
+        if name not in known:
+            raise CalibrationError(
+                f"--profiles: unknown profile {name!r}{did_you_mean(name, known)}; "
+                f"available: {', '.join(known)}"
+            )
+
+
+def _candidates(
+    current: str, profiles: Sequence[str] | None, search: bool, pyproject: Path | None = None
+) -> list[Planned]:
+    """Every candidate, the current profile and ``stdlib`` first (the references of the ratios);
+    a candidate that runs exactly what an earlier one runs is marked ``same_as`` it."""
+    from ...config.settings import profile_catalog
+
+    if profiles:
+        check_profile_names(profiles, pyproject)
+    names = (
+        list(profiles)
+        if profiles
+        else [n for n in profile_catalog(pyproject).names() if n not in NOT_BY_DEFAULT]
+    )
+    names = list(dict.fromkeys([current, "stdlib", *names]))
+    chosen: list[tuple[str, str, dict[str, str]]] = [(name, name, {}) for name in names]
     if search:
-        chosen += [(name, current, overrides) for name, overrides in _search_variations(current)]
-    return [_candidate(name, profile, overrides) for name, profile, overrides in chosen]
+        chosen += [(name, current, overrides) for name, overrides in _search_variations(current, pyproject)]
+    planned = [_candidate(name, profile, overrides, pyproject) for name, profile, overrides in chosen]
+    first: dict[tuple[tuple[str, str], ...], Planned] = {}
+    for candidate in planned:
+        if candidate.result.failed:
+            continue
+        earlier = first.setdefault(candidate.runs, candidate)
+        if earlier is not candidate:
+            candidate.result.same_as = earlier.result.name
+            candidate.result.same_because = _why_same(earlier, candidate)
+    return planned
+
+
+def _why_same(earlier: Planned, later: Planned) -> str:
+    """Why two candidates run the same here: the settings that differ, and what decides them."""
+    a, b = earlier.result.settings, later.result.settings
+    differ = [key for key in b if a.get(key) != b.get(key)]
+    if not differ:
+        return "the same settings"
+    because = ""
+    if set(differ) <= set(RECORDED_FLUJO):
+        because = f": {later.reasons.get('flujo', '')}"
+    return f"{', '.join(differ)} differ but decide nothing on this machine{because}"

@@ -42,8 +42,9 @@ class _Process:
             start_new_session=True,  # Ctrl-C in the terminal is for the parent alone
         )
 
-    def ask(self, command: str | None, timeout: float) -> dict[str, Any] | None:
-        """Send *command* (None: just read), return the answer; None after marking a failure."""
+    def ask(self, command: str | None, timeout: float, stage: str = "sample") -> dict[str, Any] | None:
+        """Send *command* (None: just read), return the answer; None after marking a failure
+        (*stage* names what the worker was doing, for a hang or a death)."""
         stdin, stdout = self.process.stdin, self.process.stdout
         assert stdin is not None
         assert stdout is not None
@@ -52,16 +53,16 @@ class _Process:
                 stdin.write(command + "\n")
                 stdin.flush()
             except OSError:
-                self._lost("its process ended")
+                self._lost("its process ended", stage)
                 return None
         with selectors.DefaultSelector() as selector:
             selector.register(stdout, selectors.EVENT_READ)
             if not selector.select(timeout):
-                self._lost(f"no answer within {timeout:.0f} s (hung?)")
+                self._lost(f"hung: no answer within {timeout:.1f} s (the time this stage may take)", stage)
                 return None
         line = stdout.readline()
         if not line:
-            self._lost("its process ended")
+            self._lost("its process ended", stage)
             return None
         message: dict[str, Any] = json.loads(line)
         if message.get("event") == "failed":
@@ -72,17 +73,22 @@ class _Process:
             return None
         return message
 
-    def _lost(self, why: str) -> None:
+    def _lost(self, why: str, stage: str) -> None:
         """Mark the candidate failed with the tail of its stderr (read before closing it)."""
-        if self.process.poll() is None:
-            self.process.kill()
-        code = self.process.wait()
         if why == "its process ended":
-            why += f" (exit code {code})"
+            try:  # it is ending: let it, so that its own exit code is the one reported
+                code = self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                code = self.process.wait()
+            why += f" (exit code {code})" if code >= 0 else f" (killed by signal {-code})"
+        elif self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
         self._stderr.seek(0)
         tail = self._stderr.read()[-2000:].strip()
         self.close()
-        self.result.stage, self.result.error, self.result.detail = "process", why, tail
+        self.result.stage, self.result.error, self.result.detail = stage, why, tail
 
     def close(self) -> None:
         if self.process.poll() is None:

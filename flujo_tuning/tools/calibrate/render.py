@@ -6,7 +6,7 @@ import json
 from typing import IO, Any
 
 from .candidates import SEARCHED
-from .report import ALPHA, MIN_GAIN, CalibrationReport, CandidateResult
+from .report import ALPHA, MIN_GAIN, MIN_ROUNDS_FOR_A_WINNER, CalibrationReport
 
 __all__ = ["dump_json", "render"]
 
@@ -33,19 +33,8 @@ def render(report: CalibrationReport, *, terminal: bool = False) -> str:
     if terminal:
         table.add_column("", width=30)
     top = max((c.median for c in report.measured), default=1.0)
-    winner = report.winner
-
-    def versus_current(result: CandidateResult) -> float:
-        ratio = (
-            report.ratio(result.name, report.current) if report.current in report._names_measured() else None
-        )
-        return ratio[0] if ratio else result.median
-
-    # Fastest first by the per-round ratio to the current profile: medians of calls/s across
-    # rounds drift with the machine's load; ratios within a round do not.
-    for result in sorted(report.measured, key=lambda c: -versus_current(c)):
-        name = result.name + (" (current)" if result.name == report.current else "")
-        name += "  <- winner" if result.name == winner else ""
+    for result in report.ordered():
+        name = report.label(result.name)
         stdlib = report.ratio(result.name, "stdlib") if "stdlib" in report._names_measured() else None
         versus = (
             report.ratio(result.name, report.current) if report.current in report._names_measured() else None
@@ -81,7 +70,9 @@ def render(report: CalibrationReport, *, terminal: bool = False) -> str:
     lines = [line.rstrip() for line in out.getvalue().splitlines()]
     lines.append(report.verdict)
     for result in report.candidates:
-        if result.failed:
+        if result.gives_up and not result.failed:
+            lines.append(f"trade-off: {result.name} {result.trade_off}")
+        if result.failed and result.stage != "skipped":
             lines.append(f"failed: {result.name} ({result.stage}): {result.error}")
             lines.extend(f"    {line}" for line in result.detail.splitlines())
         for problem in result.problems:
@@ -89,9 +80,9 @@ def render(report: CalibrationReport, *, terminal: bool = False) -> str:
     lines.extend(f"note: {note}" for note in report.notes)
     lines.append(
         "calls/s: median of the rounds; spread: half their range; ratios: median of the per-round "
-        "ratios. A winner is faster than the current profile in enough rounds to rule out chance "
-        f"(one-sided sign test, p <= {ALPHA} / candidates compared) and by {MIN_GAIN:.0%} or more "
-        "at the median."
+        "ratios. A winner is faster than the current profile beyond the noise (one-sided paired "
+        f"t-test on the log ratios, p <= {ALPHA} / candidates compared, at least "
+        f"{MIN_ROUNDS_FOR_A_WINNER} rounds) and by {MIN_GAIN:.0%} or more at the median."
     )
     for key, value in report.environment.items():
         lines.append(f"- {key}: {value}")

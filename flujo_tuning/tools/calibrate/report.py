@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..._errors import FlujoTuningError
+from .stats import MIN_ROUNDS, paired_log_test, rounds_needed
 
 __all__ = [
     "ALPHA",
@@ -24,10 +25,13 @@ __all__ = [
 _BUDGET = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|secs|seconds?|m|min|mins|minutes?)?\s*$", re.IGNORECASE)
 #: A winner must be at least this much faster than the current profile at the median...
 MIN_GAIN = 0.03
-#: ... and faster in enough rounds: sign-test p-value at most ALPHA / candidates compared.
+#: ... and beyond the noise: a one-sided paired t-test on the log ratios at ALPHA / candidates
+#: compared (Bonferroni; stats.py says why this test).
 ALPHA = 0.05
-#: The fewest rounds in which a winner is possible at all (5 of 5: p = 0.031 < ALPHA).
-MIN_ROUNDS_FOR_A_WINNER = 5
+#: The fewest rounds in which a winner is possible at all.
+MIN_ROUNDS_FOR_A_WINNER = MIN_ROUNDS
+#: The gain the report says how many rounds would need, at the noise measured (a tie's hint).
+_HINT_GAIN = 1.10
 
 
 class CalibrationError(FlujoTuningError):
@@ -64,10 +68,23 @@ class CandidateResult:
     #: Differences verify() found in the candidate's process (what runs vs what was decided).
     problems: list[str] = field(default_factory=list)
     per_call: float | None = None
+    #: Where each setting's value came from (provenance), so --write records only the candidate's.
+    sources: dict[str, str] = field(default_factory=dict)
+    #: The candidate whose decisions here are identical: this one was not measured again.
+    same_as: str | None = None
+    #: Why it runs the same as ``same_as`` (the settings that differ decide nothing here).
+    same_because: str = ""
+    #: What it gives up for speed (durability, visibility), in words; empty for none.
+    gives_up: list[str] = field(default_factory=list)
 
     @property
     def failed(self) -> bool:
         return self.error is not None
+
+    @property
+    def trade_off(self) -> str:
+        """What it gives up, as one clause ('' for nothing)."""
+        return "gives up " + " and ".join(self.gives_up) if self.gives_up else ""
 
     @property
     def median(self) -> float:
@@ -126,27 +143,59 @@ class CalibrationReport:
         return sum(ratio > 1.0 for ratio in self.round_ratios(name, self.current))
 
     def p_value(self, name: str) -> float:
-        """One-sided sign test: the chance of at least this many faster rounds if *name* were
-        no faster than the current profile (each round a coin toss)."""
-        rounds = len(self.round_ratios(name, self.current))
-        wins = self.wins(name)
-        return sum(math.comb(rounds, k) for k in range(wins, rounds + 1)) / 2**rounds if rounds else 1.0
+        """One-sided paired t-test on the log of the per-round ratios to the current profile: the
+        chance of a gain this large and this steady if *name* were no faster (stats.py)."""
+        return paired_log_test(self.round_ratios(name, self.current))
+
+    def versus_current(self, name: str) -> float:
+        """*name*'s median per-round ratio to the current profile (its median rate when the
+        current profile was not measured)."""
+        ratio = self.ratio(name, self.current) if self.current in self._names_measured() else None
+        return ratio[0] if ratio else self.candidate(name).median
+
+    def ordered(self) -> list[CandidateResult]:
+        """The measured candidates, fastest first by the per-round ratio to the current profile: the
+        one order of the table and the chart (medians of calls/s drift with the machine's load
+        across rounds; ratios within a round do not)."""
+        return sorted(self.measured, key=lambda c: -self.versus_current(c.name))
+
+    def label(self, name: str) -> str:
+        """How a candidate is named in the table and the chart: marks for current and winner."""
+        marks = [
+            mark for mark, on in (("current", name == self.current), ("winner", name == self.winner)) if on
+        ]
+        return name + (f" ({', '.join(marks)})" if marks else "")
+
+    @property
+    def compared(self) -> list[CandidateResult]:
+        """The measured candidates other than the current profile (each a different effect)."""
+        return [c for c in self.measured if c.name != self.current]
 
     @property
     def threshold(self) -> float:
         """The p-value a winner needs: ALPHA shared by every candidate compared (Bonferroni)."""
-        compared = sum(1 for c in self.measured if c.name != self.current)
-        return ALPHA / max(1, compared)
+        return ALPHA / max(1, len(self.compared))
+
+    @property
+    def equal_groups(self) -> dict[str, list[str]]:
+        """Measured candidate -> the candidates that run exactly the same here (not measured again)."""
+        groups: dict[str, list[str]] = {}
+        for result in self.candidates:
+            if result.same_as is not None:
+                groups.setdefault(result.same_as, []).append(result.name)
+        return groups
 
     @property
     def winner(self) -> str | None:
-        """The candidate that beat the current profile beyond the noise, or None (a tie)."""
-        if self.current not in self._names_measured():
+        """The candidate that beat the current profile beyond the noise, or None (a tie).
+
+        Candidates that decide the same here are measured once, so a winner is never picked
+        among equals by noise; and with fewer than MIN_ROUNDS_FOR_A_WINNER rounds there is none.
+        """
+        if self.current not in self._names_measured() or self.rounds < MIN_ROUNDS_FOR_A_WINNER:
             return None
         best: tuple[float, str] | None = None
-        for result in self.measured:
-            if result.name == self.current:
-                continue
+        for result in self.compared:
             ratio = self.ratio(result.name, self.current)
             if ratio is None or self.p_value(result.name) > self.threshold or ratio[0] < 1.0 + MIN_GAIN:
                 continue
@@ -154,37 +203,72 @@ class CalibrationReport:
                 best = (ratio[0], result.name)
         return best[1] if best else None
 
+    def noise(self) -> float | None:
+        """The spread of the log ratios between rounds (their standard deviation, pooled over the
+        candidates compared): what a gain has to stand out from. None before two rounds."""
+        deviations = []
+        for result in self.compared:
+            logs = [math.log(r) for r in self.round_ratios(result.name, self.current) if r > 0]
+            if len(logs) >= 2:
+                deviations.append(statistics.variance(logs))
+        return math.sqrt(statistics.fmean(deviations)) if deviations else None
+
     @property
     def verdict(self) -> str:
         winner = self.winner
         if winner is not None:
             median, low, high = self.ratio(winner, self.current) or (0.0, 0.0, 0.0)
+            result = self.candidate(winner)
+            same = self.equal_groups.get(winner, [])
+            also = f" (the same here: {', '.join(same)})" if same else ""
+            gives = f"; it {result.trade_off}" if result.gives_up else ""
             return (
-                f"winner: {winner}, {median:.2f}x the current profile {self.current!r} (faster in "
-                f"{self.wins(winner)} of {self.rounds} rounds, sign test p={self.p_value(winner):.2g} "
-                f"<= {self.threshold:.2g}; per-round {low:.2f}-{high:.2f}x)"
+                f"winner: {winner}{also}, {median:.2f}x the current profile {self.current!r} (t-test "
+                f"p={self.p_value(winner):.2g} <= {self.threshold:.2g}, faster in {self.wins(winner)} of "
+                f"{self.rounds} rounds; per-round {low:.2f}-{high:.2f}x){gives}"
             )
         if self.rounds < MIN_ROUNDS_FOR_A_WINNER:
             why = (
-                f"only {self.rounds} rounds fitted (a winner needs {MIN_ROUNDS_FOR_A_WINNER}: raise --budget)"
+                f"only {self.rounds} complete rounds (a verdict needs at least {MIN_ROUNDS_FOR_A_WINNER}): "
+                "this budget cannot reach one; raise --budget"
             )
+            if not any(c.rates for c in self.candidates):
+                why = "no round completed, so nothing was compared"
         else:
             why = (
-                f"no candidate was faster than {self.current!r} in enough rounds (sign test p <= "
+                f"no candidate was faster than {self.current!r} beyond the noise (t-test p <= "
                 f"{self.threshold:.2g}) and by {MIN_GAIN:.0%} or more at the median"
             )
-        best = max(
-            (c for c in self.measured if c.name != self.current),
-            key=lambda c: (self.ratio(c.name, self.current) or (0.0,))[0],
-            default=None,
-        )
+        best = max(self.compared, key=lambda c: (self.ratio(c.name, self.current) or (0.0,))[0], default=None)
         if best is not None and self.rounds:
             median = (self.ratio(best.name, self.current) or (0.0,))[0]
             why += (
                 f"; closest: {best.name}, {median:.2f}x, faster in {self.wins(best.name)} of "
                 f"{self.rounds} rounds (p={self.p_value(best.name):.2g})"
             )
+        noise = self.noise()
+        if noise:
+            needed = rounds_needed(_HINT_GAIN, noise, self.threshold, most=200)
+            hint = f"about {needed} rounds" if needed else "more than 200 rounds"
+            why += (
+                f"; at the noise measured here (log ratios vary by {noise:.2f} between rounds), a steady "
+                f"{_HINT_GAIN:.2f}x gain would need {hint}"
+            )
         return f"tie: {why}; keep {self.current!r}"
+
+    def recorded(self, name: str) -> tuple[dict[str, Any], dict[str, str]]:
+        """What ``--write`` records for candidate *name*: its settings, except the ones that came
+        from the environment or a .env file (they outrank profiles, so they were in effect while
+        measuring but belong to the environment, not the profile): setting -> the variable."""
+        result = self.candidate(name)
+        kept, left = {}, {}
+        for key, value in result.settings.items():
+            source = result.sources.get(key, "")
+            if source.startswith(("env ", ".env")):
+                left[key] = source
+            else:
+                kept[key] = value
+        return kept, left
 
     def profile_toml(self, name: str = "calibrated") -> str:
         """The profile file ``--write`` writes for the winner ('' when the candidates tie)."""
@@ -199,12 +283,17 @@ class CalibrationReport:
         document.add(
             tomlkit.comment(f"Written by flujo-tuning calibrate {self.target} (candidate {winner}).")
         )
+        if result.gives_up:
+            document.add(tomlkit.comment(f"This profile {result.trade_off}."))
+        settings, left = self.recorded(winner)
+        for key, source in left.items():
+            document.add(tomlkit.comment(f"{key} is not recorded: it came from {source} while measuring."))
         document["description"] = (
             f"Calibrated {self.date} on {self.target}: {winner}, {median:.2f}x {self.current!r} "
             f"({low:.2f}-{high:.2f}x over {self.rounds} rounds); {self.environment['python']}, "
             f"{self.environment['platform']}, {self.environment['cpu']}"
         )
-        for key, value in result.settings.items():
+        for key, value in settings.items():
             document[key] = value
         return tomlkit.dumps(document)
 
@@ -218,9 +307,13 @@ class CalibrationReport:
                 "overrides": result.overrides,
                 "choices": result.choices,
                 "failed": result.failed,
+                "same_as": result.same_as,
+                "gives_up": result.gives_up,
             }
             if result.failed:
                 entry.update(stage=result.stage, error=result.error, detail=result.detail)
+            elif result.same_as is not None:
+                entry.update(same_because=result.same_because)
             else:
                 entry.update(
                     calls_per_second=result.median,

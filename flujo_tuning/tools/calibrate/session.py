@@ -8,8 +8,7 @@ import os
 import re
 import statistics
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 
 from .candidates import _candidates
@@ -20,6 +19,10 @@ from .report import MIN_ROUNDS_FOR_A_WINNER, CalibrationError, CalibrationReport
 __all__ = ["calibrate"]
 
 _TARGET = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$")
+#: The stage name of a worker's start-up, in failures.
+STARTUP = "start-up (applying the profile, importing TARGET)"
+#: How long past the budget a hanging target may keep calibrate waiting.
+GRACE_SECONDS = 5.0
 _MIN_SAMPLE_SECONDS = 0.02
 _SAMPLE_SECONDS = 0.1
 _MAX_ROUNDS = 15
@@ -38,13 +41,17 @@ def calibrate(
     """Measure TARGET (``module:function``, importable from *cwd*) under each candidate.
 
     *profiles*: the candidates (default: every shipped and project profile); the current profile
-    and ``stdlib`` are always measured, as references for the ratios. *search*: also the current
-    profile with one component changed at a time. *budget*: seconds for the whole run, rounds
-    included; *rounds*: at most this many (default: as many as the budget allows, up to 15).
-    Raises :class:`CalibrationError` for a bad TARGET (with its import error or traceback).
-    Ctrl-C stops it: the report then holds the rounds completed (``interrupted``).
+    and ``stdlib`` are always measured, as references for the ratios; an unknown name is refused
+    before anything runs. Candidates that decide the same here are measured once and reported
+    together. *search*: also the current profile with one component changed at a time. *budget*:
+    seconds for the whole run, rounds included (a target that hangs is reported within the budget
+    and a few seconds' grace); *rounds*: at most this many (default: as many as the budget allows,
+    up to 15). Raises :class:`CalibrationError` for a bad TARGET (with its import error or
+    traceback), a target that hangs or fails under every candidate, or nothing measured. Ctrl-C
+    stops it: the report then holds the rounds completed (``interrupted``). Safe to call from a
+    threaded program: the working directory of the process is never changed.
     """
-    from ...config.settings import resolve
+    from ...config.settings import find_pyproject, resolve
     from ..bench import environment
 
     if not _TARGET.match(target):
@@ -57,22 +64,15 @@ def calibrate(
     if rounds is not None and rounds < 1:
         raise CalibrationError(f"rounds must be at least 1, got {rounds!r}")
     started = time.monotonic()
-    directory = Path(cwd) if cwd is not None else Path.cwd()
-    with _chdir(directory):
-        current = resolve().profile
-        planned = _candidates(current, profiles, search)
-    results = [result for result, _ in planned]
-    from ...config.settings import SETTING_NAMES, env_var
-
-    overriding = sorted(
-        f"{env_var(n)}={os.environ[env_var(n)]}"
-        for n in SETTING_NAMES
-        if n != "profile" and env_var(n) in os.environ
-    )
+    directory = Path(cwd).resolve() if cwd is not None else Path.cwd()
+    # The project is the one found from *cwd* (FLUJO_PYPROJECT, when set, names it as for any process).
+    pyproject = None if os.environ.get("FLUJO_PYPROJECT", "").strip() else find_pyproject(directory)
+    current = resolve(pyproject=pyproject).profile
+    planned = _candidates(current, profiles, search, pyproject)
     report = CalibrationReport(
         target=target,
         current=current,
-        candidates=results,
+        candidates=[candidate.result for candidate in planned],
         rounds=0,
         calls_per_sample=0,
         per_call=0.0,
@@ -83,14 +83,16 @@ def calibrate(
         environment=environment(),
         date=datetime.date.today().isoformat(),
     )
-    if overriding:
-        report.notes.append(
-            f"{', '.join(overriding)} in the environment outrank every candidate's profile (as in "
-            "production), so those settings were not compared"
-        )
-    processes = [_Process(result, target, env, directory) for result, env in planned if not result.failed]
+    _note_environment(report)
+    for result in report.candidates:
+        if result.same_as is not None:
+            report.notes.append(f"{result.name} = {result.same_as} here: {result.same_because}")
+    processes: list[_Process] = []
     try:
-        _measure(report, processes, started, rounds, progress)
+        for candidate in planned:
+            if not candidate.result.failed and candidate.result.same_as is None:
+                processes.append(_Process(candidate.result, target, candidate.environ, directory))
+        _measure(report, processes, _Clock(started, budget), rounds, progress)
     except KeyboardInterrupt:
         report.interrupted = True
         report.notes.append("interrupted (Ctrl-C): the report holds the rounds completed before")
@@ -103,58 +105,87 @@ def calibrate(
     return report
 
 
-@contextmanager
-def _chdir(directory: Path) -> Iterator[None]:
-    before = Path.cwd()
-    os.chdir(directory)
-    try:
-        yield
-    finally:
-        os.chdir(before)
+def _note_environment(report: CalibrationReport) -> None:
+    from ...config.settings import SETTING_NAMES, env_var
+
+    overriding = sorted(
+        f"{env_var(n)}={os.environ[env_var(n)]}"
+        for n in SETTING_NAMES
+        if n != "profile" and env_var(n) in os.environ
+    )
+    if overriding:
+        report.notes.append(
+            f"{', '.join(overriding)} in the environment outrank every candidate's profile (as in "
+            "production), so those settings were not compared, and --write does not record them"
+        )
+
+
+class _Clock:
+    """The budget as a deadline: every wait for a worker ends by it (plus a short grace)."""
+
+    def __init__(self, started: float, budget: float) -> None:
+        self.started = started
+        self.budget = budget
+        self.deadline = started + budget + GRACE_SECONDS
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started
+
+    def left(self, at_most: float) -> float:
+        """Seconds to wait for an answer: *at_most*, but never past the deadline."""
+        return max(0.1, min(at_most, self.deadline - time.monotonic()))
 
 
 def _measure(
-    report: CalibrationReport, processes: list[_Process], started: float, rounds: int | None, progress: bool
+    report: CalibrationReport, processes: list[_Process], clock: _Clock, rounds: int | None, progress: bool
 ) -> None:
     # Start-up: every process applies its profile and imports TARGET (in parallel), then warms up
-    # one at a time (a warm-up is a measurement: nothing else runs meanwhile).
+    # one at a time (a warm-up is a measurement: nothing else runs meanwhile), the current profile
+    # first: what it shows of the target's use of codec, hasher and keys decides what --search keeps.
     alive = []
     for process in processes:
-        loaded = process.ask(None, timeout=120)
+        loaded = process.ask(
+            None, timeout=clock.left(120), stage="start-up (applying the profile, importing TARGET)"
+        )
         if loaded is not None:
             process.result.problems = list(loaded.get("problems", []))
             process.result.choices = dict(loaded.get("choices", {}))
             alive.append(process)
     # Warm-ups take at most about 15% of the budget between them.
     warmup = min(0.25, max(0.05, 0.15 * report.budget / max(1, len(alive))))
-    ready = []
+    ready: list[_Process] = []
     for process in alive:
-        answer = process.ask(f"warmup {warmup}", timeout=120 + warmup * 10)
-        if answer is not None:
-            process.result.per_call = float(answer["per_call"])
-            ready.append(process)
+        if process.result.failed:  # dropped below: a variant the target cannot tell apart
+            continue
+        answer = process.ask(f"warmup {warmup}", timeout=clock.left(max(10.0, warmup * 20)), stage="warm-up")
+        if answer is None:
+            continue
+        process.result.per_call = float(answer["per_call"])
+        ready.append(process)
+        if process.result.name == report.current:
+            _drop_variants_the_target_cannot_tell_apart(report, alive, set(answer.get("uses", [])))
+    ready = [p for p in ready if not p.result.failed]
     _fail_early(report)
     if not ready:
         return
     per_call = statistics.median(p.result.per_call or 0.0 for p in ready) or 1e-9
-    calls, planned, round_seconds = _plan(report, len(ready), per_call, started, rounds)
-    timeout = max(60.0, 20 * calls * per_call)
+    calls, planned, round_seconds = _plan(report, len(ready), per_call, clock, rounds)
     from ..bench import progress_bar
 
     with progress_bar(progress, planned * len(ready), "calibrating") as advance:
         for _ in range(planned):
             # The next round must fit, judged by the last one (which shows what this machine does now).
-            if (
-                report.rounds
-                and time.monotonic() - started + round_seconds + _CLOSING_SECONDS > report.budget
-            ):
+            if report.rounds and clock.elapsed() + round_seconds + _CLOSING_SECONDS > report.budget:
                 report.notes.append(f"stopped after {report.rounds} rounds to stay within the budget")
                 break
             round_started = time.monotonic()
             for process in ready:
                 if process.result.failed:
                     continue
-                answer = process.ask(f"sample {calls}", timeout=timeout)
+                expected = calls * (process.result.per_call or per_call)
+                answer = process.ask(
+                    f"sample {calls}", timeout=clock.left(max(5.0, 20 * expected)), stage="sample"
+                )
                 if answer is not None:
                     process.result.rates.append(calls / max(float(answer["seconds"]), 1e-12))
                 advance()
@@ -162,11 +193,40 @@ def _measure(
             round_seconds = time.monotonic() - round_started
 
 
+#: Components whose variants only matter when the target calls them (the worker watches one call).
+_USED_THROUGH = {"codec": "codec", "hasher": "hasher"}
+
+
+def _drop_variants_the_target_cannot_tell_apart(
+    report: CalibrationReport, alive: list[_Process], uses: set[str]
+) -> None:
+    """--search variants of codec or hasher for a target that never used them: they cannot differ."""
+    unused = {component for component, use in _USED_THROUGH.items() if use not in uses}
+    if "keys" in uses:
+        unused.discard("hasher")
+    dropped = []
+    for process in alive:
+        overrides = process.result.overrides
+        if process.result.profile == report.current and overrides and set(overrides) <= unused:
+            dropped.append(process.result.name)
+            process.close()
+    if dropped:
+        report.candidates = [c for c in report.candidates if c.name not in dropped]
+        report.notes.append(
+            f"--search did not measure {', '.join(dropped)}: in a probe call {report.target} never used "
+            f"tuning.{' or tuning.'.join(sorted(unused))}{' or cache keys' if 'hasher' in unused else ''}, "
+            "so those variants cannot differ (name them in --profiles to measure them anyway)"
+        )
+        for process in alive:
+            if process.result.name in dropped:
+                process.result.stage, process.result.error = "skipped", "not used by the target"
+
+
 def _plan(
-    report: CalibrationReport, candidates: int, per_call: float, started: float, rounds: int | None
+    report: CalibrationReport, candidates: int, per_call: float, clock: _Clock, rounds: int | None
 ) -> tuple[int, int, float]:
     """Calls per sample, rounds, and the expected seconds per round, within the budget left."""
-    remaining = report.budget - (time.monotonic() - started) - _CLOSING_SECONDS
+    remaining = report.budget - clock.elapsed() - _CLOSING_SECONDS
     sample = _SAMPLE_SECONDS
     affordable = remaining / (candidates * max(sample, per_call) * 1.15)
     if affordable < MIN_ROUNDS_FOR_A_WINNER:  # shorter samples before fewer rounds
@@ -177,6 +237,12 @@ def _plan(
     if rounds is not None:
         planned = min(planned, rounds)
     report.calls_per_sample, report.per_call, report.sample_seconds = calls, per_call, calls * per_call
+    if planned < MIN_ROUNDS_FOR_A_WINNER:
+        why = "--rounds" if rounds is not None and rounds < MIN_ROUNDS_FOR_A_WINNER else "the budget"
+        report.notes.append(
+            f"{why} allows {planned} rounds, fewer than the {MIN_ROUNDS_FOR_A_WINNER} a verdict needs: "
+            "this run can only show numbers, not pick a winner"
+        )
     if calls > 1:
         report.notes.append(
             f"one call takes about {duration(per_call)}; each sample repeats it {calls:,} times so "
@@ -188,21 +254,25 @@ def _plan(
 
 def _fail_early(report: CalibrationReport) -> None:
     """Problems of TARGET itself (not of one candidate) end the run with a clear error."""
-    failed = [c for c in report.candidates if c.failed]
+    failed = [c for c in report.candidates if c.failed and c.stage != "skipped"]
     for result in failed:
         if result.stage in ("import", "target"):
             detail = f"\n{result.detail}" if result.detail else ""
             raise CalibrationError(f"{result.error}{detail}")
-    if failed and len(failed) == len(report.candidates) and all(c.stage == "warm-up" for c in failed):
+    measurable = [c for c in report.candidates if c.same_as is None and c.stage != "skipped"]
+    if failed and len(failed) == len(measurable):
+        stages = {c.stage for c in failed}
         first = failed[0]
-        raise CalibrationError(
-            f"{report.target} raised during warm-up: {first.error}\n{first.detail}".rstrip()
-        )
+        if stages <= {"warm-up", STARTUP} or all("hung" in (c.error or "") for c in failed):
+            raise CalibrationError(
+                f"{report.target} failed under every candidate ({first.stage}): {first.error}\n"
+                f"{first.detail}".rstrip()
+            )
 
 
 def _trim_to_complete_rounds(report: CalibrationReport) -> None:
     """Ratios pair samples of one round: a round cut short by Ctrl-C is dropped."""
-    measured = [c for c in report.candidates if not c.failed]
+    measured = [c for c in report.candidates if not c.failed and c.same_as is None]
     if not measured:
         return
     complete = min(len(c.rates) for c in measured)
@@ -212,9 +282,16 @@ def _trim_to_complete_rounds(report: CalibrationReport) -> None:
 
 
 def _check_outcome(report: CalibrationReport) -> None:
+    if report.interrupted:
+        return
     current = next((c for c in report.candidates if c.name == report.current), None)
-    if current is not None and current.failed and not report.interrupted:
+    if current is not None and current.failed:
         raise CalibrationError(
             f"the current profile {report.current!r} failed ({current.stage}): {current.error}\n"
             f"{current.detail}".rstrip()
+        )
+    if not report.measured:
+        raise CalibrationError(
+            "no candidate was measured: "
+            + "; ".join(f"{c.name}: {c.error}" for c in report.candidates if c.failed)
         )

@@ -11,12 +11,14 @@ closes.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import inspect
 import json
 import os
 import signal
 import sys
+import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator
@@ -98,8 +100,10 @@ class _Worker:
                 return
             yield command, argument
 
-    def failed(self, command: str, exc: Exception) -> None:
+    def failed(self, command: str, exc: BaseException) -> None:
         message, detail = _summary(exc)
+        if isinstance(exc, SystemExit):
+            message = f"the target raised SystemExit({exc.code!r}) (it calls sys.exit())"
         self.send(
             event="failed", stage="warm-up" if command == "warmup" else "sample", error=message, detail=detail
         )
@@ -117,14 +121,15 @@ class _Worker:
         for command, argument in self.commands():
             try:
                 if command == "warmup":
-                    calls(1)  # pays for imports and caches; not counted
+                    with UsageProbe() as probe:
+                        calls(1)  # pays for imports and caches; not counted
                     warmup = WarmUp(float(argument))
                     for batch in warmup:
                         warmup.add(calls(batch))
-                    self.send(event="ready", per_call=warmup.per_call, calls=warmup.calls)
+                    self.send(event="ready", per_call=warmup.per_call, calls=warmup.calls, uses=probe.used)
                 else:
                     self.send(event="sample", seconds=calls(int(argument)))
-            except Exception as exc:
+            except (Exception, SystemExit) as exc:
                 self.failed(command, exc)
                 return
 
@@ -144,14 +149,15 @@ class _Worker:
         for command, argument in self.commands():  # blocks the loop between samples, on purpose
             try:
                 if command == "warmup":
-                    await calls(1)
+                    with UsageProbe() as probe:
+                        await calls(1)
                     warmup = WarmUp(float(argument))
                     for batch in warmup:
                         warmup.add(await calls(batch))
-                    self.send(event="ready", per_call=warmup.per_call, calls=warmup.calls)
+                    self.send(event="ready", per_call=warmup.per_call, calls=warmup.calls, uses=probe.used)
                 else:
                     self.send(event="sample", seconds=await calls(int(argument)))
-            except Exception as exc:
+            except (Exception, SystemExit) as exc:
                 self.failed(command, exc)
                 return
 
@@ -161,6 +167,72 @@ def _choices() -> dict[str, str]:
 
     tuning = current()
     return {d.component: d.choice for d in tuning.decisions} if tuning is not None else {}
+
+
+class UsageProbe:
+    """Which of the current Tuning's codec, hasher and cache keys one call of the target uses, so
+    that ``--search`` measures only variants that can differ. Two ways of seeing, for one call only:
+    the Tuning's codec and hasher objects get recording wrappers (a target that keeps the object
+    sees them), and ``sys.setprofile`` recognises the tuning's own functions by identity (a target
+    that kept a function itself). What neither sees (a C function reached only through a
+    ``functools.partial`` kept before the probe) counts as unused; --profiles measures it anyway."""
+
+    def __init__(self) -> None:
+        self.used: list[str] = []
+        self._watched: dict[Any, str] = {}
+        self._restore: list[tuple[Any, str, Any]] = []
+
+    def _see(self, component: str) -> None:
+        if component not in self.used:
+            self.used.append(component)
+
+    def _watch(self, component: str, *functions: Any) -> None:
+        for function in functions:
+            self._watched[id(function)] = component
+            code = getattr(function, "__code__", None)
+            if code is not None:
+                self._watched[id(code)] = component
+
+    def _wrap(self, holder: Any, name: str, component: str) -> None:
+        original = getattr(holder, name)
+
+        def recording(*args: Any, **kwargs: Any) -> Any:
+            self._see(component)
+            return original(*args, **kwargs)
+
+        self._restore.append((holder, name, original))
+        object.__setattr__(holder, name, recording)  # the codec and hasher are frozen dataclasses
+
+    def _profile(self, frame: Any, event: str, arg: Any) -> None:
+        key = id(arg) if event == "c_call" else id(frame.f_code) if event == "call" else None
+        component = self._watched.get(key) if key is not None else None
+        if component is not None:
+            self._see(component)
+
+    def __enter__(self) -> UsageProbe:
+        from ... import current
+        from ...runtime import apply
+        from ...runtime.tuning import Tuning
+
+        tuning = current()
+        if tuning is not None:
+            codec, hasher = tuning.codec, tuning.hasher
+            self._watch("codec", codec.dumps, codec.loads)
+            self._watch("hasher", hasher.digest, hasher.hexdigest, hasher.new)
+            self._watch(
+                "keys", Tuning.cache_key, Tuning.canonical_bytes, apply.cache_key, apply.canonical_bytes
+            )
+            for name in ("dumps", "loads"):
+                self._wrap(codec, name, "codec")
+            for name in ("digest", "hexdigest", "new"):
+                self._wrap(hasher, name, "hasher")
+        sys.setprofile(self._profile)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        sys.setprofile(None)
+        for holder, name, original in reversed(self._restore):
+            object.__setattr__(holder, name, original)
 
 
 class WarmUp:
@@ -192,8 +264,31 @@ class WarmUp:
         return self.count + 1
 
 
+def die_with_parent() -> None:
+    """A worker never outlives calibrate, even one killed with SIGKILL: Linux kills it with its
+    parent (PR_SET_PDEATHSIG); everywhere, a watchdog thread ends it when the parent is gone (a
+    target that hangs in Python code or a sleep cannot stop the thread)."""
+    parent = os.getppid()
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1: PR_SET_PDEATHSIG
+    if os.getppid() != parent:  # it died before the request took effect
+        os._exit(1)
+
+    def watch() -> None:
+        while True:
+            time.sleep(0.5)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="flujo-tuning-calibrate-watchdog", daemon=True).start()
+
+
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
+    die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     channel = os.fdopen(os.dup(1), "w", encoding="utf-8")
     devnull = os.open(os.devnull, os.O_WRONLY)

@@ -1,0 +1,156 @@
+"""The verdict on synthetic measurements: what wins, what ties, what is never chosen."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import pytest
+
+from flujo_tuning.tools.calibrate import MIN_ROUNDS_FOR_A_WINNER, CalibrationReport, CandidateResult
+from flujo_tuning.tools.calibrate.candidates import gives_up
+
+ENVIRONMENT = {"python": "CPython 3.x", "platform": "Linux", "cpu": "test CPU"}
+
+
+def report_of(
+    rates: Mapping[str, Sequence[float]],
+    current: str = "stdlib",
+    *,
+    same: Mapping[str, str] | None = None,
+    settings: Mapping[str, Mapping[str, object]] | None = None,
+) -> CalibrationReport:
+    candidates = []
+    for name, values in rates.items():
+        result = CandidateResult(name, name, rates=list(values))
+        result.settings = dict((settings or {}).get(name, {"codec": "orjson"}))
+        result.gives_up = gives_up(result.settings)
+        candidates.append(result)
+    for name, other in (same or {}).items():
+        candidates.append(CandidateResult(name, name, same_as=other, same_because="decide nothing here"))
+    rounds = min(len(v) for v in rates.values())
+    return CalibrationReport(
+        target="app:run_once",
+        current=current,
+        candidates=candidates,
+        rounds=rounds,
+        calls_per_sample=1,
+        per_call=0.01,
+        sample_seconds=0.1,
+        budget=60.0,
+        elapsed=30.0,
+        interrupted=False,
+        environment=ENVIRONMENT,
+        date="2026-11-30",
+    )
+
+
+def test_twice_as_fast_in_each_of_five_rounds_wins() -> None:
+    """The case the sign test called a tie (1/32 > 0.05/2 whatever the effect)."""
+    report = report_of(
+        {
+            "stdlib": [100, 104, 98, 101, 99],
+            "default": [200, 212, 193, 205, 197],
+            "low-memory": [150, 160, 140, 151, 149],
+        }
+    )
+    assert report.winner == "default"
+    assert report.verdict.startswith("winner: default, 2.0")
+    assert "t-test p=" in report.verdict
+
+
+def test_noise_around_equal_speeds_is_a_tie_with_a_hint() -> None:
+    report = report_of({"stdlib": [100, 130, 80, 110, 95], "default": [105, 95, 120, 90, 101]})
+    assert report.winner is None
+    assert report.verdict.startswith("tie: no candidate was faster than 'stdlib' beyond the noise")
+    assert "a steady 1.10x gain would need" in report.verdict
+
+
+def test_a_large_but_inconsistent_gain_is_not_a_winner() -> None:
+    report = report_of({"stdlib": [100, 100, 100, 100, 100], "default": [300, 60, 280, 70, 290]})
+    assert report.winner is None
+
+
+def test_a_gain_below_the_minimum_is_not_a_winner_however_steady() -> None:
+    report = report_of({"stdlib": [100.0] * 6, "default": [102.0, 102.1, 101.9, 102.0, 102.05, 101.95]})
+    assert report.p_value("default") < report.threshold
+    assert report.winner is None  # 2% < the 3% MIN_GAIN
+
+
+def test_too_few_rounds_say_the_budget_cannot_reach_a_verdict() -> None:
+    rounds = MIN_ROUNDS_FOR_A_WINNER - 1
+    report = report_of({"stdlib": [100.0] * rounds, "default": [300.0] * rounds})
+    assert report.winner is None
+    assert "this budget cannot reach one; raise --budget" in report.verdict
+
+
+def test_no_complete_round_says_nothing_was_compared() -> None:
+    report = report_of({"stdlib": [], "default": []})
+    assert "no round completed" in report.verdict
+
+
+def test_candidates_that_run_the_same_are_reported_together_and_never_win_by_noise() -> None:
+    report = report_of(
+        {"stdlib": [100, 101, 99, 100, 100], "default": [200, 201, 199, 200, 202]},
+        same={"ephemeral": "default"},
+    )
+    assert report.equal_groups == {"default": ["ephemeral"]}
+    assert report.winner == "default"
+    assert "(the same here: ephemeral)" in report.verdict
+    assert "ephemeral" not in {c.name for c in report.measured}
+    entry = next(c for c in report.as_dict()["candidates"] if c["name"] == "ephemeral")
+    assert entry["same_as"] == "default"
+    assert entry["same_because"] == "decide nothing here"
+
+
+def test_a_winner_that_gives_up_durability_says_so() -> None:
+    report = report_of(
+        {"stdlib": [100, 101, 99, 100, 100], "ephemeral": [300, 301, 299, 305, 298]},
+        settings={"ephemeral": {"state_backend": "memory", "tracing": "off"}},
+    )
+    assert report.winner == "ephemeral"
+    assert "it gives up crash recovery" in report.verdict
+    assert "Flujo's tracing" in report.verdict
+    assert "# This profile gives up crash recovery" in report.profile_toml()
+
+
+def test_the_table_and_the_chart_share_one_order_and_one_set_of_labels() -> None:
+    report = report_of(
+        {
+            "stdlib": [100, 101, 99, 100, 100],
+            "low-memory": [150, 151, 149, 150, 152],
+            "default": [200, 201, 199, 200, 202],
+        }
+    )
+    assert [c.name for c in report.ordered()] == ["default", "low-memory", "stdlib"]
+    assert report.label("default") == "default (winner)"
+    assert report.label("stdlib") == "stdlib (current)"
+    assert report.label("low-memory") == "low-memory"
+
+
+def test_values_from_the_environment_are_measured_but_not_recorded() -> None:
+    report = report_of(
+        {"stdlib": [100, 101, 99, 100, 100], "default": [200, 201, 199, 200, 202]},
+        settings={"default": {"codec": "orjson", "buffer_size": 8192}},
+    )
+    report.candidate("default").sources = {
+        "codec": "shipped profile 'default'",
+        "buffer_size": "env FLUJO_BUFFER_SIZE",
+    }
+    kept, left = report.recorded("default")
+    assert kept == {"codec": "orjson"}
+    assert left == {"buffer_size": "env FLUJO_BUFFER_SIZE"}
+    text = report.profile_toml()
+    assert "buffer_size = " not in text
+    assert "# buffer_size is not recorded: it came from env FLUJO_BUFFER_SIZE while measuring." in text
+
+
+@pytest.mark.parametrize(
+    ("settings", "lost"),
+    [
+        ({"state_backend": "keep", "tracing": "keep"}, []),
+        ({"state_backend": "memory", "tracing": "keep"}, ["crash recovery"]),
+        ({"state_backend": "sqlite:///x.db", "tracing": "off"}, ["Flujo's tracing"]),
+    ],
+)
+def test_what_a_profile_gives_up_is_named(settings: dict[str, object], lost: list[str]) -> None:
+    assert [text.split(" (")[0] for text in gives_up(settings)] == lost

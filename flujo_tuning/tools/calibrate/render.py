@@ -70,7 +70,7 @@ def render(report: CalibrationReport, *, terminal: bool = False) -> str:
     lines = [line.rstrip() for line in out.getvalue().splitlines()]
     lines.append(report.verdict)
     for result in report.candidates:
-        if result.gives_up and not result.failed:
+        if result.gives_up and not result.failed and result.same_as is None:
             lines.append(f"trade-off: {result.name} {result.trade_off}")
         if result.failed and result.stage != "skipped":
             lines.append(f"failed: {result.name} ({result.stage}): {result.error}")

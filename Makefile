@@ -12,8 +12,12 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(STAMP): pyproject.toml flujo_tuning/cache_keys/_fk1native.c | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+# setuptools warns at every editable build that a folder named like the package could shadow it
+# (profiles/ is mapped to flujo_tuning._profiles): true, and nothing to act on here.
+QUIET_BUILD := PYTHONWARNINGS='ignore:Editable installation'
+
+$(STAMP): pyproject.toml setup.py flujo_tuning/cache_keys/_fk1native.c | $(BIN)/python
+	$(QUIET_BUILD) $(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -30,8 +34,8 @@ test: $(STAMP)
 
 # Heavy optional stacks, each in an environment of its own (CI: real Ray on 3.12, real Flujo
 # 0.6.11 on 3.13): make test-ray VENV=.ci-venvs/ray, make test-flujo VENV=.ci-venvs/flujo.
-$(VENV)/.installed-%: pyproject.toml flujo_tuning/cache_keys/_fk1native.c | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[dev,$*]'
+$(VENV)/.installed-%: pyproject.toml setup.py flujo_tuning/cache_keys/_fk1native.c | $(BIN)/python
+	$(QUIET_BUILD) $(BIN)/python -m pip install --quiet -e '.[dev,$*]'
 	touch $@
 
 test-ray test-flujo: test-%: $(VENV)/.installed-%
@@ -40,11 +44,11 @@ test-ray test-flujo: test-%: $(VENV)/.installed-%
 # Every dependency at the floor pyproject.toml declares, and the whole suite there (CI: the oldest
 # Python, .ci-venvs/floors3.10). It installs old releases, so it refuses the default .venv.
 FLOORS_EXTRAS := xxhash,server,plot,ray
-$(VENV)/.installed-floors: pyproject.toml flujo_tuning/cache_keys/_fk1native.c .ci/floors.py | $(BIN)/python
+$(VENV)/.installed-floors: pyproject.toml setup.py flujo_tuning/cache_keys/_fk1native.c .ci/floors.py | $(BIN)/python
 	@if [ "$(VENV)" = ".venv" ]; then echo "make test-floors VENV=.ci-venvs/floors: it installs old releases" >&2; exit 2; fi
 	$(BIN)/python -m pip install --quiet packaging 'tomli; python_version < "3.11"'
 	$(BIN)/python .ci/floors.py $(FLOORS_EXTRAS) > $(VENV)/floors.txt
-	$(BIN)/python -m pip install --quiet -c $(VENV)/floors.txt -e '.[dev,$(FLOORS_EXTRAS)]'
+	$(QUIET_BUILD) $(BIN)/python -m pip install --quiet -c $(VENV)/floors.txt -e '.[dev,$(FLOORS_EXTRAS)]'
 	$(BIN)/python .ci/floors.py --check $(FLOORS_EXTRAS)
 	touch $@ $(STAMP)
 
@@ -57,12 +61,13 @@ lint: $(STAMP)
 	$(BIN)/python -m mypy
 
 $(DOCS_STAMP): pyproject.toml $(STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[dev,docs]'
+	$(QUIET_BUILD) $(BIN)/python -m pip install --quiet -e '.[dev,docs]'
 	touch $(DOCS_STAMP)
 
 docs: $(DOCS_STAMP)
 	$(BIN)/python docs/generate.py --check
-	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict -f - < docs/mkdocs.yml
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet -f - < docs/mkdocs.yml
+	@echo "docs: the site is in site/ (open site/index.html)"
 
 # Regenerates docs/reliability.md from the reliability suite (run .ci/run first to include every Python).
 reliability: $(STAMP)

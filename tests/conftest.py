@@ -215,3 +215,30 @@ def run_with_terminal_stderr(command: list[str], cwd: Path) -> tuple[subprocess.
         reader.join(timeout=10)
         os.close(master)
     return done, b"".join(drawn)
+
+
+def run_on_terminal(command: list[str], cwd: Path, env: dict[str, str], columns: int = 80) -> bytes:
+    """Run *command* with stdout and stderr on a pseudo-terminal *columns* wide; what it drew."""
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
+    drawn: list[bytes] = []
+    try:
+        process = subprocess.Popen(command, cwd=cwd, env=env, stdout=slave, stderr=slave)
+        os.close(slave)
+        while True:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:  # the terminal closed: the program ended
+                break
+            if not chunk:
+                break
+            drawn.append(chunk)
+        process.wait(timeout=60)
+    finally:
+        os.close(master)
+    return b"".join(drawn)

@@ -46,7 +46,12 @@ class Platform:
 
 
 class Unavailable(Exception):  # noqa: N818 - a reason, not an error: it is always caught
-    """A backend cannot be used here; the message is the reason, as one clause."""
+    """A backend cannot be used here; the message is the reason, as one clause. *instead* says
+    what to do about it, for strict mode's error (where there is no fallback to say it)."""
+
+    def __init__(self, reason: str, instead: str = "") -> None:
+        super().__init__(reason)
+        self.instead = instead
 
 
 #: The oldest release of each optional backend that CI runs (the floors leg installs exactly these,
@@ -155,9 +160,10 @@ def choose(
         found = loaders[requested]()
     except Unavailable as why:
         if strict:
+            instead = f"; {why.instead}" if why.instead else ""
             raise ConfigError(
                 f"{component} {requested!r} (from {source}) is not available: {why}; "
-                "strict mode forbids a fallback"
+                f"strict mode forbids a fallback{instead}"
             ) from None
         found = first_available([name for name in auto_order if name != requested])
         reason = f"{why}; fell back to {found.description}"

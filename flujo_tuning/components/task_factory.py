@@ -79,7 +79,13 @@ def probe(  # pragma: no-cover-before-312
 
 def _load_eager(loop: LoopBackend, platform: Platform) -> Candidate[TaskFactory | None]:
     if platform.python < (3, 12):
-        raise Unavailable(f"eager task factory needs Python 3.12 (running {platform.python_text})")
+        raise Unavailable(
+            f"eager task factory needs Python 3.12 (running {platform.python_text})",
+            instead=(
+                f"on Python {platform.python_text} use a profile without eager tasks (such as 'default'), "
+                "or run this check with the Python your servers run"
+            ),
+        )
     return _probed_eager(loop, platform)  # pragma: no-cover-before-312
 
 

@@ -8,6 +8,7 @@ selected profile and the profiles it extends, then the defaults below.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from contextvars import ContextVar
 from pathlib import Path
@@ -56,6 +57,8 @@ EXTRA_ENV_VARS = frozenset({"FLUJO_PYPROJECT", "FLUJO_DOTENV"})
 
 _ACCEPTED_BOOLS = "true/false, 1/0, yes/no, on/off (any case)"
 _ACCEPTED_STATE = "'keep', 'memory' (or 'memory://'), or a SQLite URI 'sqlite:///path'"
+#: Value errors of ours that say more than "invalid" (shown; the others are said by "accepted").
+_SPECIFIC = re.compile(r"whole number of bytes")
 _ACCEPTED_PROFILE = "a profile name: shipped, in profile_dirs, or inline in [tool.flujo_tuning.profiles]"
 _ACCEPTED_SIZES = f"a size from {MIN_BUFFER_SIZE} B to 64 MiB, e.g. 4096, '4KiB', '64 KB'"
 
@@ -136,6 +139,22 @@ class ResolvedSettings(BaseSettings):
     @classmethod
     def _lower_names(cls, value: Any) -> Any:
         return value.lower() if isinstance(value, str) else value
+
+    @field_validator("buffer_size", mode="before")
+    @classmethod
+    def _whole_bytes(cls, value: Any) -> Any:
+        # ByteSize drops a fraction of a byte without a word ("4096.5" -> 4096): refuse it instead,
+        # reading the size with ByteSize's own pattern and unit table.
+        if isinstance(value, str):
+            found = ByteSize.byte_string_re.match(value)
+            unit = (found.group(2) or "b").lower() if found else None
+            if found and unit in ByteSize.byte_sizes:
+                size = float(found.group(1)) * ByteSize.byte_sizes[unit]
+                if size != int(size):
+                    raise ValueError(f"not a whole number of bytes ({size:g})")
+        if isinstance(value, float) and value != int(value):
+            raise ValueError(f"{value!r} is not a whole number of bytes")
+        return value
 
     @field_validator("state_backend")
     @classmethod
@@ -242,8 +261,14 @@ def _validation_message(exc: ValidationError, sources: list[Labelled]) -> str:
             hint = did_you_mean(
                 value.lower(), [str(c) for c in get_args(ResolvedSettings.model_fields[name].annotation)]
             )
-        # pydantic's literal_error message lists the choices itself (and ours say what is wrong): once.
-        detail = "" if error["type"] in ("literal_error", "value_error") else f": {error['msg']}"
+        # pydantic's literal_error message lists the choices, which "accepted" says once; a
+        # value_error of ours says what is wrong when it knows more than "invalid" (ctx: the error).
+        detail = f": {error['msg']}"
+        if error["type"] == "literal_error" or (
+            error["type"] == "value_error" and not _SPECIFIC.search(error["msg"])
+        ):
+            detail = ""
+        detail = detail.replace(": Value error, ", ": ")
         problems.append(
             f"{where}: invalid value {value!r} for {name}{hint}{detail}; accepted: {accepted(name)}"
         )
@@ -292,13 +317,24 @@ def _select_profile(
     return "default", "default"
 
 
-def _pyproject_path(explicit: str | os.PathLike[str] | None, env: FlujoEnvSource) -> tuple[Path | None, bool]:
+def _pyproject_path(
+    explicit: str | os.PathLike[str] | None, env: FlujoEnvSource, given_by: str = "argument pyproject"
+) -> Path | None:
+    """The pyproject.toml to read: the one given (*given_by* names who gave it), FLUJO_PYPROJECT's,
+    or the nearest one found; a given path that does not exist is an error naming its source."""
+    found: tuple[Path, str] | None = None
     if explicit is not None:
-        return Path(explicit), True
-    from_env = env.raw("FLUJO_PYPROJECT")
-    if from_env and from_env.strip():
-        return Path(from_env.strip()), True
-    return find_pyproject(), False
+        found = Path(explicit), given_by
+    else:
+        from_env = env.raw("FLUJO_PYPROJECT")
+        if from_env and from_env.strip():
+            found = Path(from_env.strip()), "env FLUJO_PYPROJECT"
+    if found is None:
+        return find_pyproject()
+    path, source = found
+    if not path.exists():
+        raise ConfigError(f"{path}: pyproject file not found (given by {source})")
+    return path
 
 
 def resolve(
@@ -335,10 +371,7 @@ def resolve_labelled(
 
     arguments = ArgumentSource(ResolvedSettings, overrides, labels)
     env = FlujoEnvSource(ResolvedSettings)
-    path, explicit = _pyproject_path(pyproject, env)
-    given_by = "argument pyproject" if pyproject is not None else "env FLUJO_PYPROJECT"
-    if explicit and path is not None and not path.exists():
-        raise ConfigError(f"{path}: pyproject file not found (given by {given_by})")
+    path = _pyproject_path(pyproject, env, (labels or {}).get("pyproject", "argument pyproject"))
     project = PyprojectSource(ResolvedSettings, path)
     dotenv_file, dotenv_explicit = dotenv_path(env.raw("FLUJO_DOTENV"))
     if dotenv_explicit and dotenv_file is not None and not dotenv_file.is_file():
@@ -384,8 +417,10 @@ def _check_disable_uvloop(settings: ResolvedSettings, sources: list[Labelled]) -
         )
 
 
-def profile_catalog(pyproject: str | os.PathLike[str] | None = None) -> ProfileCatalog:
+def profile_catalog(
+    pyproject: str | os.PathLike[str] | None = None, given_by: str = "argument pyproject"
+) -> ProfileCatalog:
     """The profiles selectable from *pyproject* (or the one found from the current directory)."""
     env = FlujoEnvSource(ResolvedSettings)
-    path, _ = _pyproject_path(pyproject, env)
+    path = _pyproject_path(pyproject, env, given_by)
     return ProfileCatalog(ResolvedSettings, PyprojectSource(ResolvedSettings, path))

@@ -20,6 +20,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import metadata
 
+from .output import error
+
 __all__ = ["BenchReport", "environment", "main", "progress_bar", "render", "run_bench"]
 
 DEFAULT_PROFILES = ("stdlib", "default", "throughput")
@@ -94,6 +96,7 @@ def run_bench(
     quick: bool = False,
     progress: bool = False,
     flujo: bool = False,
+    pyproject: str | None = None,
 ) -> BenchReport:
     """Run every scenario under every profile, interleaved; the first profile is the baseline.
 
@@ -114,7 +117,7 @@ def run_bench(
     scale = 0.25 if quick else 1.0
     total = rounds * len(scenarios) * len(profiles)
     # Resolve every profile first (a typo fails before any measuring), as dry runs.
-    tunings = {name: preview(name) for name in profiles}
+    tunings = {name: preview(name, pyproject=pyproject) for name in profiles}
     for name, tuning in tunings.items():
         shown = [
             d for d in tuning.decisions if d.component in ("event_loop", "task_factory", "codec", "hasher")
@@ -217,11 +220,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="flujo-tuning bench", description=DESCRIPTION)
     add_arguments(parser)
+    parser.add_argument("--pyproject", metavar="PATH", help="the pyproject.toml whose profiles to measure")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    return run(build_parser().parse_args(argv))
+    """``python -m flujo_tuning.bench``: the same output layer as ``flujo-tuning bench``."""
+    from .output import warnings_as_lines
+
+    with warnings_as_lines():
+        return run(build_parser().parse_args(argv))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -232,14 +240,10 @@ def run(args: argparse.Namespace) -> int:
         from .flujo_workloads import flujo_available
 
         if not flujo_available():
-            print(
-                "flujo-tuning bench --flujo: Flujo is not installed "
-                "(pip install 'flujo-tuning[flujo]', on Python 3.13)",
-                file=sys.stderr,
-            )
+            error("--flujo: Flujo is not installed (pip install 'flujo-tuning[flujo]', on Python 3.13)")
             return 2
     if len(profiles) < 2:
-        print("flujo-tuning bench: --profiles needs at least two profiles (baseline first)", file=sys.stderr)
+        error("--profiles needs at least two profiles (baseline first)")
         return 2
     from .._errors import ConfigError
 
@@ -249,12 +253,18 @@ def run(args: argparse.Namespace) -> int:
         try:
             check_plot_path(args.plot)
         except PlotError as exc:
-            print(f"flujo-tuning bench: {exc}", file=sys.stderr)
+            error(exc)
             return 2
     try:
-        report = run_bench(profiles, quick=args.quick, progress=sys.stderr.isatty(), flujo=args.flujo)
+        report = run_bench(
+            profiles,
+            quick=args.quick,
+            progress=sys.stderr.isatty(),
+            flujo=args.flujo,
+            pyproject=getattr(args, "pyproject", None),
+        )
     except ConfigError as exc:
-        print(f"flujo-tuning bench: {exc}", file=sys.stderr)
+        error(exc)
         return 1
     color = sys.stdout.isatty() and "NO_COLOR" not in os.environ and not args.markdown
     sys.stdout.write(render(report, markdown=args.markdown, color=color))

@@ -13,17 +13,18 @@ import argparse
 import json
 import os
 import sys
-import warnings
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from .. import __version__
-from .._errors import ConfigError, ConfigWarning
+from .._errors import ConfigError
+from .output import EXIT_INTERRUPTED, EXIT_PIPE, EXIT_PROBLEMS, EXIT_USAGE, error, warning, warnings_as_lines
 
 if TYPE_CHECKING:
     from rich.console import Console
     from rich.table import Table
 
+    from ..config.profiles import ProfileCatalog
     from ..config.settings import ResolvedSettings
     from ..runtime.tuning import Tuning
     from .calibrate import CalibrationReport
@@ -44,6 +45,13 @@ examples:
 
 exit codes: 0 success, 1 configuration error or problems found, 2 usage error,
 130 interrupted (Ctrl-C), 141 stdout closed by its reader (| head)
+"""
+
+ENVIRONMENT = """environment:
+  FLUJO_PROFILE, FLUJO_<SETTING>  settings, above pyproject.toml and profiles (docs/configuration.md)
+  FLUJO_PYPROJECT                 the pyproject.toml to read (--pyproject wins over it)
+  FLUJO_DOTENV                    the .env file to read, or none
+  NO_COLOR                        no colour, even on a terminal
 """
 
 
@@ -67,11 +75,16 @@ def _table(*columns: str, title: str | None = None) -> Table:
     from rich.table import Table
 
     table = Table(*columns, title=title, title_justify="left", box=box.SIMPLE_HEAD)
+    for column in table.columns:  # a narrow terminal wraps a value, never cuts it ("kee…")
+        column.overflow = "fold"
     return table
 
 
 def _preview(
-    profile: str | None, strict: bool = False, given_by: str = "option --profile"
+    profile: str | None,
+    strict: bool = False,
+    given_by: str = "option --profile",
+    pyproject: str | None = None,
 ) -> tuple[ResolvedSettings, Tuning]:
     """Resolve and decide without installing anything; provenance names the command's options."""
     from ..config.settings import resolve_labelled
@@ -79,10 +92,34 @@ def _preview(
 
     settings = resolve_labelled(
         profile,
+        pyproject=pyproject,
         overrides={"strict": True} if strict else None,
-        labels={"profile": given_by, "strict": "option --strict"},
+        labels={"profile": given_by, "strict": "option --strict", "pyproject": "option --pyproject"},
     )
     return settings, preview_settings(settings)
+
+
+def _catalog(args: argparse.Namespace) -> ProfileCatalog:
+    return _catalog_for(args.pyproject)
+
+
+def _in_profile(name: str | None, problem: str, pyproject: str | None) -> str:
+    """A check problem, naming the profile being checked and what it extends: an error found in a
+    shipped profile that the user's profile extends must name the user's profile too."""
+    if name is None or problem.startswith(f"profile {name!r}"):
+        return problem
+    try:
+        chain = [p.name for p in _catalog_for(pyproject).chain(name, "check")]
+    except ConfigError:
+        chain = [name]
+    extends = f" (extends {', '.join(repr(n) for n in chain[1:])})" if len(chain) > 1 else ""
+    return f"profile {name!r}{extends}: {problem}"
+
+
+def _catalog_for(pyproject: str | None) -> ProfileCatalog:
+    from ..config.settings import profile_catalog
+
+    return profile_catalog(pyproject, "option --pyproject")
 
 
 def _decision_rows(tuning: Tuning) -> list[dict[str, Any]]:
@@ -90,7 +127,7 @@ def _decision_rows(tuning: Tuning) -> list[dict[str, Any]]:
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
-    settings, tuning = _preview(args.profile)
+    settings, tuning = _preview(args.profile, pyproject=args.pyproject)
     if args.json:
         document = {
             "profile": settings.profile,
@@ -121,9 +158,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
 
 def cmd_profiles(args: argparse.Namespace) -> int:
-    from ..config.settings import profile_catalog
-
-    catalog = profile_catalog()
+    catalog = _catalog(args)
     infos = [catalog.info(name) for name in catalog.names()]
     if args.json:
         print(
@@ -153,45 +188,46 @@ def _check_targets(args: argparse.Namespace) -> list[str | None]:
 
     Shipped profiles the project never names are checked only when asked (--profile, --all).
     """
-    from ..config.settings import profile_catalog
-
     if args.profile:
         return [args.profile]
-    catalog = profile_catalog()
+    catalog = _catalog(args)
     return [None, *(catalog.names() if args.all else catalog.project_names())]
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    problems: list[str] = []
+    found: list[tuple[str | None, str]] = []
     checked: set[str] = set()
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", ConfigWarning)
+    try:
+        targets = _check_targets(args)
+    except ConfigError as exc:
+        found.append((None, str(exc)))
+        targets = []
+    for name in targets:
         try:
-            targets = _check_targets(args)
+            settings, _ = _preview(name, strict=args.strict, pyproject=args.pyproject)
+            checked.add(settings.profile)
         except ConfigError as exc:
-            problems.append(str(exc))
-            targets = []
-        for name in targets:
-            try:
-                settings, _ = _preview(name, strict=args.strict)
-                checked.add(settings.profile)
-            except ConfigError as exc:
-                problems.append(str(exc))
-    # One problem found through several profiles is reported once.
-    for message in dict.fromkeys(str(w.message) for w in caught):
-        print(f"warning: {message}", file=sys.stderr)
+            found.append((name, str(exc)))
+    # Each profile's problem once, naming the profile (and what it extends); the selected profile's
+    # problem again without a name only when no named check found it.
+    named = {message for name, message in found if name is not None}
+    problems = [
+        _in_profile(name, message, args.pyproject)
+        for name, message in found
+        if name is not None or message not in named
+    ]
     for problem in dict.fromkeys(problems):
-        print(f"error: {problem}", file=sys.stderr)
+        error(problem)
     if problems:
-        return 1
+        return EXIT_PROBLEMS
     print(f"ok: {len(checked)} profile(s) checked: {', '.join(sorted(checked))}")
     return 0
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
     a, b = args.profile_a, args.profile_b
-    left_settings, left = _preview(a, given_by="argument PROFILE_A")
-    right_settings, right = _preview(b, given_by="argument PROFILE_B")
+    left_settings, left = _preview(a, given_by="argument PROFILE_A", pyproject=args.pyproject)
+    right_settings, right = _preview(b, given_by="argument PROFILE_B", pyproject=args.pyproject)
     table = _table("setting", a, b, title="settings that differ")
     differ = 0
     for name, value in left_settings.values().items():
@@ -234,7 +270,7 @@ def _choice(decision: Any) -> str:
 
 def cmd_fingerprint(args: argparse.Namespace) -> int:
     """The fingerprint apply() would give this process, for comparing machines in a deploy script."""
-    settings, tuning = _preview(args.profile)
+    settings, tuning = _preview(args.profile, pyproject=args.pyproject)
     if not args.json:
         print(tuning.fingerprint)
         return 0
@@ -278,6 +314,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
             check_plot_path(args.plot)
         report = calibrate(
             args.target,
+            pyproject=args.pyproject,
             profiles=profiles,
             search=args.search,
             budget=budget,
@@ -285,8 +322,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
             progress=sys.stderr.isatty() and not args.json,
         )
     except (CalibrationError, PlotError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        error(exc)
+        return EXIT_USAGE
     finally:
         signal.signal(signal.SIGTERM, previous)
     if args.plot:
@@ -299,11 +336,11 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         terminal = sys.stdout.isatty() and "NO_COLOR" not in os.environ
         sys.stdout.write(render(report, terminal=terminal))
     if report.interrupted:
-        return 130
+        return EXIT_INTERRUPTED
     if report.winner is None:
         if args.write:
-            print("warning: nothing written (no winner)", file=sys.stderr)
-        return 0 if report.rounds else 1
+            warning("nothing written (no winner)")
+        return 0 if report.rounds else EXIT_PROBLEMS
     return _offer_the_winner(report, args, profiles)
 
 
@@ -315,16 +352,19 @@ def _offer_the_winner(report: CalibrationReport, args: argparse.Namespace, profi
     try:
         plan = plan_write(report, name=args.name, consent=consent)
     except CalibrationError as exc:
-        print(f"{'error' if args.write else 'note'}: {exc}", file=sys.stderr)
-        return 1 if args.write else 0
-    for warning in plan.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+        if args.write:
+            error(exc)
+            return EXIT_PROBLEMS
+        warning(exc)
+        return 0
+    for text in plan.warnings:
+        warning(text)
     if args.write:
         try:
             write(plan, args.name)
         except CalibrationError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 1
+            error(exc)
+            return EXIT_PROBLEMS
         verb = "replaced" if plan.replaced else "wrote"
         print(f"{verb} {plan.profile_path}; set profile = {args.name!r} in {plan.pyproject}", file=sys.stderr)
     elif not args.json:
@@ -345,14 +385,21 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"flujo-tuning {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    def command(name: str, help_text: str, example: str) -> argparse.ArgumentParser:
-        return commands.add_parser(
+    def command(name: str, help_text: str, example: str, settings: bool = True) -> argparse.ArgumentParser:
+        sub = commands.add_parser(
             name,
             help=help_text,
             description=help_text,
-            epilog=f"example:\n  {example}",
+            epilog=f"example:\n  {example}\n\n{ENVIRONMENT}",
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
+        if settings:
+            sub.add_argument(
+                "--pyproject",
+                metavar="PATH",
+                help="the pyproject.toml to read (default: $FLUJO_PYPROJECT, else the nearest one upward)",
+            )
+        return sub
 
     explain = command(
         "explain",
@@ -471,19 +518,28 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = build_parser().parse_args(_budget_as_one_word(list(sys.argv[1:] if argv is None else argv)))
     try:
-        code: int = args.run(args)
+        with warnings_as_lines():
+            code: int = args.run(args)
     except ConfigError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
+        error(exc)
+        return EXIT_PROBLEMS
     except BrokenPipeError:  # `flujo-tuning explain | head`: the reader left; so do we, quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 141  # as if killed by SIGPIPE, like other command-line tools
+        return EXIT_PIPE
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130  # as if killed by SIGINT
+        error("interrupted")
+        return EXIT_INTERRUPTED
     return code
+
+
+def _budget_as_one_word(argv: list[str]) -> list[str]:
+    """``--budget -5s`` reaches our own check (argparse would take -5s for an option)."""
+    for i, word in enumerate(argv[:-1]):
+        if word == "--budget" and argv[i + 1].startswith("-"):
+            return [*argv[:i], f"--budget={argv[i + 1]}", *argv[i + 2 :]]
+    return argv
 
 
 if __name__ == "__main__":

@@ -116,7 +116,9 @@ def _timed(tuning: Any, main: Coroutine[Any, Any, None]) -> float:
 def _worker(profile: str, steps: int, barrier: Any, results: Any) -> None:
     import flujo_tuning
 
-    tuning = flujo_tuning.apply(profile)
+    # A dry run, like the parent's: the worker measures the profile's loop factory, codec and
+    # hasher; nothing is installed or logged (a fallback warning per worker process said nothing new).
+    tuning = flujo_tuning.preview(profile)
     _mixed_steps_one_process(tuning, 50)  # warm-up, outside the timing
     barrier.wait()
     results.put(_mixed_steps_one_process(tuning, steps))

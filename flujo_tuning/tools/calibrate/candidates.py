@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast, get_args
 
 from .report import CalibrationError, CandidateResult
+
+#: Where a pyproject.toml may be named (None: FLUJO_PYPROJECT's, else the nearest one).
+PathLike = str | os.PathLike[str] | None
 
 if TYPE_CHECKING:
     from ...components.decision import Component
@@ -54,7 +57,7 @@ class Planned:
     reasons: dict[str, str] = field(default_factory=dict)
 
 
-def _candidate(name: str, profile: str, overrides: dict[str, str], pyproject: Path | None) -> Planned:
+def _candidate(name: str, profile: str, overrides: dict[str, str], pyproject: PathLike) -> Planned:
     from ..._errors import ConfigError
     from ...config.settings import resolve
     from ...runtime.apply import preview_settings
@@ -78,7 +81,7 @@ def _candidate(name: str, profile: str, overrides: dict[str, str], pyproject: Pa
     return Planned(result, settings.environ(), runs, reasons)
 
 
-def _search_variations(current: str, pyproject: Path | None = None) -> list[tuple[str, dict[str, str]]]:
+def _search_variations(current: str, pyproject: PathLike = None) -> list[tuple[str, dict[str, str]]]:
     """The current profile with one component changed, where that changes what runs here."""
     from ...config.settings import ResolvedSettings
     from ...runtime.apply import preview
@@ -106,7 +109,7 @@ def _search_variations(current: str, pyproject: Path | None = None) -> list[tupl
     return variations
 
 
-def check_profile_names(names: Sequence[str], pyproject: Path | None) -> None:
+def check_profile_names(names: Sequence[str], pyproject: PathLike) -> None:
     """Refuse an unknown profile before anything is measured, with a did-you-mean."""
     from ..._errors import did_you_mean
     from ...config.settings import profile_catalog
@@ -121,7 +124,10 @@ def check_profile_names(names: Sequence[str], pyproject: Path | None) -> None:
 
 
 def _candidates(
-    current: str, profiles: Sequence[str] | None, search: bool, pyproject: Path | None = None
+    current: str,
+    profiles: Sequence[str] | None,
+    search: bool,
+    pyproject: PathLike = None,
 ) -> list[Planned]:
     """Every candidate, the current profile and ``stdlib`` first (the references of the ratios);
     a candidate that runs exactly what an earlier one runs is marked ``same_as`` it."""

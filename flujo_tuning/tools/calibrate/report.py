@@ -22,7 +22,9 @@ __all__ = [
     "parse_budget",
 ]
 
-_BUDGET = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|secs|seconds?|m|min|mins|minutes?)?\s*$", re.IGNORECASE)
+_BUDGET = re.compile(
+    r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|secs|seconds?|m|min|mins|minutes?|h|hr|hrs|hours?)?\s*$", re.IGNORECASE
+)
 #: A winner must be at least this much faster than the current profile at the median...
 MIN_GAIN = 0.03
 #: ... and beyond the noise: a one-sided paired t-test on the log ratios at ALPHA / candidates
@@ -39,13 +41,15 @@ class CalibrationError(FlujoTuningError):
 
 
 def parse_budget(text: str) -> float:
-    """``"60s"``, ``"2m"``, ``"90"`` (seconds) -> seconds."""
+    """``"60s"``, ``"2m"``, ``"1h"``, ``"90"`` (seconds) -> seconds."""
     match = _BUDGET.match(text)
     if match is None or float(match.group(1)) <= 0:
-        raise CalibrationError(f"--budget {text!r}: expected a positive duration like 60s, 90, 2m or 1.5min")
+        raise CalibrationError(
+            f"--budget {text!r}: expected a positive duration like 60s, 90, 2m, 1.5min or 1h"
+        )
     value = float(match.group(1))
     unit = (match.group(2) or "s").lower()
-    return value * 60 if unit.startswith("m") else value
+    return value * {"m": 60, "h": 3600}.get(unit[0], 1)
 
 
 @dataclass

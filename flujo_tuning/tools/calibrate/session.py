@@ -37,6 +37,7 @@ def calibrate(
     rounds: int | None = None,
     progress: bool = False,
     cwd: str | os.PathLike[str] | None = None,
+    pyproject: str | os.PathLike[str] | None = None,
 ) -> CalibrationReport:
     """Measure TARGET (``module:function``, importable from *cwd*) under each candidate.
 
@@ -65,8 +66,9 @@ def calibrate(
         raise CalibrationError(f"rounds must be at least 1, got {rounds!r}")
     started = time.monotonic()
     directory = Path(cwd).resolve() if cwd is not None else Path.cwd()
-    # The project is the one found from *cwd* (FLUJO_PYPROJECT, when set, names it as for any process).
-    pyproject = None if os.environ.get("FLUJO_PYPROJECT", "").strip() else find_pyproject(directory)
+    # The project: *pyproject*, else FLUJO_PYPROJECT's (as for any process), else the one found from *cwd*.
+    if pyproject is None and not os.environ.get("FLUJO_PYPROJECT", "").strip():
+        pyproject = find_pyproject(directory)
     current = resolve(pyproject=pyproject).profile
     planned = _candidates(current, profiles, search, pyproject)
     report = CalibrationReport(

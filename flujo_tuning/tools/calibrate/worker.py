@@ -38,9 +38,15 @@ class _TargetError(Exception):
 
 def _summary(exc: BaseException) -> tuple[str, str]:
     """The exception in one line, and the last frames of its traceback (the user's code)."""
-    frames = traceback.extract_tb(exc.__traceback__)[-3:]
+    # The user's frames: the import machinery's own (<frozen importlib._bootstrap>) say nothing to them.
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if not f.filename.startswith("<frozen")][-3:]
     lines = [f'  File "{f.filename}", line {f.lineno}, in {f.name}: {(f.line or "").strip()}' for f in frames]
     return f"{type(exc).__name__}: {exc}", "\n".join(lines)
+
+
+def _article(noun: str) -> str:
+    """``an int``, ``a str``: the message reads as English."""
+    return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
 
 
 def load_target(spec: str) -> Callable[[], Any]:
@@ -58,7 +64,7 @@ def load_target(spec: str) -> Callable[[], Any]:
             raise _TargetError("target", f"module {module_name!r} has no attribute {attribute!r}")
         target = getattr(target, part)
     if not callable(target):
-        raise _TargetError("target", f"{spec} is not callable (it is a {type(target).__name__})")
+        raise _TargetError("target", f"{spec} is not callable (it is {_article(type(target).__name__)})")
     try:
         signature = inspect.signature(target)
     except (TypeError, ValueError):  # some builtins have none: trust the call

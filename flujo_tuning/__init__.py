@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from .components.hasher import Hasher
     from .config.settings import ResolvedSettings, resolve
     from .runtime.apply import apply, cache_key, canonical_bytes, current, preview, reset, verify, worker_init
-    from .runtime.run import run
+    from .runtime.run import RunError, run
     from .runtime.tuning import Tuning
     from .tools.calibrate import CalibrationError, CalibrationReport, calibrate
 
@@ -33,6 +33,7 @@ __all__ = [
     "FlujoTuningError",
     "Hasher",
     "ResolvedSettings",
+    "RunError",
     "ScratchBuffers",
     "Tuning",
     "apply",
@@ -77,6 +78,7 @@ _LAZY = {
     "verify": "flujo_tuning.runtime.apply",
     "worker_init": "flujo_tuning.runtime.apply",
     "run": "flujo_tuning.runtime.run",
+    "RunError": "flujo_tuning.runtime.run",
     "perf": "flujo_tuning",
 }
 

@@ -144,3 +144,12 @@ def test_the_api_page_lists_every_public_attribute_of_tuning() -> None:
 )
 def test_claims_found_false_stay_out_of_the_docs(page: str, false_claim: str) -> None:
     assert false_claim not in (DOCS / page).read_text(encoding="utf-8")
+
+
+def test_the_console_sample_of_decisions_shows_every_field_of_a_decision() -> None:
+    page = (DOCS / "decisions.md").read_text(encoding="utf-8")
+    samples = [line for line in page.splitlines() if line.startswith("[") and "flujo_tuning.decision" in line]
+    assert samples
+    for line in samples:
+        for field in ("choice=", "component=", "fallback=", "in_effect=", "reason=", "requested=", "source="):
+            assert field in line, (field, line)

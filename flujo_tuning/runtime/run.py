@@ -7,24 +7,40 @@ import sys
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
+from .._errors import FlujoTuningError
 from .apply import apply
 from .state import STATE
 from .tuning import LoopFactory
+from .verify import qualified_name, running_loop
 
-__all__ = ["run"]
+__all__ = ["RunError", "run"]
 
 T = TypeVar("T")
+
+
+class RunError(FlujoTuningError, RuntimeError):
+    """``run()`` cannot start a loop here (one is already running in this thread)."""
 
 
 def run(main: Coroutine[Any, Any, T], *, debug: bool | None = None) -> T:
     """Run *main* on a new loop from the current Tuning (applying the selected profile first if none).
 
     The equivalent of ``asyncio.run(main, loop_factory=tuning.loop_factory)`` on every Python.
+    Inside a running loop (a notebook cell, a server, nest_asyncio) it raises :class:`RunError`
+    saying what to do instead, and closes *main* (never "coroutine was never awaited").
     """
+    running = running_loop()
+    if running is not None:
+        main.close()
+        raise RunError(
+            f"flujo_tuning.run() starts a new event loop, and one is already running in this thread "
+            f"({qualified_name(type(running))}): await the coroutine there instead (in a notebook cell: "
+            "`await main()`); for a loop a host made, see docs/deploying.md"
+        )
     tuning = STATE.current or apply()
-    if sys.version_info >= (3, 12):
-        return asyncio.run(main, debug=debug, loop_factory=tuning.loop_factory)
     if sys.version_info >= (3, 11):
+        # asyncio.Runner rather than asyncio.run: the same code, and not the asyncio.run that
+        # nest_asyncio replaces with one that takes no loop_factory.
         with asyncio.Runner(debug=debug, loop_factory=tuning.loop_factory) as runner:
             return runner.run(main)
     return _run_py310(main, tuning.loop_factory, debug)  # pragma: no cover - Python 3.10 only
@@ -36,12 +52,6 @@ def _run_py310(
     """asyncio.run() of Python 3.10, with the loop made by *loop_factory*."""
     from asyncio.runners import _cancel_all_tasks  # type: ignore[attr-defined]
 
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        pass
-    else:
-        raise RuntimeError("flujo_tuning.run() cannot be called from a running event loop")
     if not asyncio.iscoroutine(main):
         raise ValueError(f"a coroutine was expected, got {main!r}")
     loop = loop_factory()

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import __version__
 from .._errors import ConfigError
-from .output import EXIT_INTERRUPTED, EXIT_PIPE, EXIT_PROBLEMS, EXIT_USAGE, error, warning, warnings_as_lines
+from .output import EXIT_INTERRUPTED, EXIT_PIPE, EXIT_PROBLEMS, error, warnings_as_lines
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -27,7 +27,6 @@ if TYPE_CHECKING:
     from ..config.profiles import ProfileCatalog
     from ..config.settings import ResolvedSettings
     from ..runtime.tuning import Tuning
-    from .calibrate import CalibrationReport
 
 __all__ = ["main"]
 
@@ -40,6 +39,7 @@ examples:
   flujo-tuning check --strict               validate the profiles this project selects or defines (CI)
   flujo-tuning diff default throughput      only what differs between two profiles
   flujo-tuning fingerprint --json           compare machines of a fleet before a deploy
+  flujo-tuning env --format dotenv          the resolved settings as variables for a worker
   flujo-tuning bench --quick --markdown     the three scenarios per profile, as a Markdown table
   flujo-tuning calibrate app:run_once       measure your own workload under each profile, pick one
 
@@ -285,94 +285,33 @@ def cmd_fingerprint(args: argparse.Namespace) -> int:
     return 0
 
 
+#: Characters a .env value must be quoted for (python-dotenv reads JSON-style double quotes).
+_DOTENV_SPECIAL = frozenset(" #'\"$\\")
+
+
+def cmd_env(args: argparse.Namespace) -> int:
+    """The resolved settings as variables: loaded by another process (a worker, a container), they
+    make it resolve the same settings, whatever its directory, and so the same fingerprint."""
+    import shlex
+
+    settings, _ = _preview(args.profile, pyproject=args.pyproject)
+    variables = settings.environ()
+    if args.format == "json":
+        print(json.dumps(variables, indent=2, sort_keys=True))
+    elif args.format == "dotenv":
+        for name, value in sorted(variables.items()):
+            quoted = json.dumps(value) if set(value) & _DOTENV_SPECIAL else value
+            print(f"{name}={quoted}")
+    else:
+        for name, value in sorted(variables.items()):
+            print(f"export {name}={shlex.quote(value)}")
+    return 0
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from . import bench
 
     return bench.run(args)
-
-
-def cmd_calibrate(args: argparse.Namespace) -> int:
-    """Exit 0 with a verdict (a winner or a tie), 1 when no verdict was possible or --write was
-    refused, 2 for a bad TARGET or options, 130 when interrupted (Ctrl-C or SIGTERM)."""
-    import signal
-
-    from .calibrate import CalibrationError, calibrate, dump_json, parse_budget, render
-    from .calibrate.write import check_name
-    from .plot import PlotError
-
-    def interrupted(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt  # the workers are stopped and the rounds so far reported
-
-    previous = signal.signal(signal.SIGTERM, interrupted)
-    profiles = [p.strip() for p in args.profiles.split(",") if p.strip()] if args.profiles else None
-    try:
-        budget = parse_budget(args.budget)
-        check_name(args.name)
-        if args.plot:
-            from .plot import check_plot_path
-
-            check_plot_path(args.plot)
-        report = calibrate(
-            args.target,
-            pyproject=args.pyproject,
-            profiles=profiles,
-            search=args.search,
-            budget=budget,
-            rounds=args.rounds,
-            progress=sys.stderr.isatty() and not args.json,
-        )
-    except (CalibrationError, PlotError) as exc:
-        error(exc)
-        return EXIT_USAGE
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-    if args.plot:
-        from .plot import plot_calibration
-
-        plot_calibration(report, args.plot)
-    if args.json:
-        dump_json(report, sys.stdout)
-    else:
-        terminal = sys.stdout.isatty() and "NO_COLOR" not in os.environ
-        sys.stdout.write(render(report, terminal=terminal))
-    if report.interrupted:
-        return EXIT_INTERRUPTED
-    if report.winner is None:
-        if args.write:
-            warning("nothing written (no winner)")
-        return 0 if report.rounds else EXIT_PROBLEMS
-    return _offer_the_winner(report, args, profiles)
-
-
-def _offer_the_winner(report: CalibrationReport, args: argparse.Namespace, profiles: list[str] | None) -> int:
-    """--write the winner (with consent where it gives something up), or show what it would write."""
-    from .calibrate import CalibrationError, plan_write, write
-
-    consent = args.accept_trade_offs or report.winner in (profiles or [])
-    try:
-        plan = plan_write(report, name=args.name, consent=consent)
-    except CalibrationError as exc:
-        if args.write:
-            error(exc)
-            return EXIT_PROBLEMS
-        warning(exc)
-        return 0
-    for text in plan.warnings:
-        warning(text)
-    if args.write:
-        try:
-            write(plan, args.name)
-        except CalibrationError as exc:
-            error(exc)
-            return EXIT_PROBLEMS
-        verb = "replaced" if plan.replaced else "wrote"
-        print(f"{verb} {plan.profile_path}; set profile = {args.name!r} in {plan.pyproject}", file=sys.stderr)
-    elif not args.json:
-        sys.stdout.write(
-            f"\n--write would write {plan.profile_path}:\n\n{plan.profile_text}\n"
-            f"and set profile = {args.name!r} in [tool.flujo_tuning] of {plan.pyproject}\n"
-        )
-    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -450,52 +389,25 @@ def build_parser() -> argparse.ArgumentParser:
         "wins beyond the noise",
         "flujo-tuning calibrate app.pipeline:run_once --search --budget 2m --write",
     )
-    calibrate.add_argument("target", metavar="TARGET", help="module:function, importable from here")
-    calibrate.add_argument(
-        "--profiles",
-        help=(
-            "comma-separated candidates (default: every shipped and project profile except debug, "
-            "which runs asyncio's slow debug mode); the current profile and stdlib always run, as the "
-            "references of the ratios; an unknown name stops before measuring"
-        ),
-    )
-    calibrate.add_argument(
-        "--search",
-        action="store_true",
-        help="also the current profile with one component changed at a time (only where it changes "
-        "what runs here; codec and hasher variants only if TARGET uses them)",
-    )
-    calibrate.add_argument(
-        "--budget",
-        default="60s",
-        help="time for the whole run, e.g. 60s, 90, 2m (default 60s); a hanging TARGET is reported "
-        "within it plus 5 s",
-    )
-    calibrate.add_argument(
-        "--rounds",
-        type=int,
-        default=None,
-        help="at most this many rounds (default: what the budget fits, up to 15)",
-    )
-    calibrate.add_argument(
-        "--write",
-        action="store_true",
-        help="write the winner as PROFILE_DIR/NAME.toml (the first profile_dirs entry, else "
-        "flujo_profiles/) and set profile = NAME in [tool.flujo_tuning] of pyproject.toml (comments "
-        "kept; undone if the result does not resolve)",
-    )
-    calibrate.add_argument(
-        "--name", default="calibrated", help="name of the written profile (default calibrated)"
-    )
-    calibrate.add_argument(
-        "--accept-trade-offs",
-        action="store_true",
-        help="let --write write a winner that gives up crash recovery or tracing (otherwise only when "
-        "named in --profiles)",
-    )
-    calibrate.add_argument("--json", action="store_true", help="one JSON document instead of the table")
-    calibrate.add_argument("--plot", metavar="FILE.svg", help="also draw a chart (needs the plot extra)")
+    from .calibrate.command import add_arguments as add_calibrate_arguments
+    from .calibrate.command import cmd_calibrate
+
+    add_calibrate_arguments(calibrate)
     calibrate.set_defaults(run=cmd_calibrate)
+
+    env = command(
+        "env",
+        "the resolved settings as FLUJO_* variables, for another process (a worker, a container)",
+        "flujo-tuning env --format dotenv > worker.env",
+    )
+    env.add_argument("--profile", help="profile to resolve instead of the one this project selects")
+    env.add_argument(
+        "--format",
+        choices=("shell", "dotenv", "json"),
+        default="shell",
+        help="shell: export lines (default); dotenv: NAME=value lines; json: one object",
+    )
+    env.set_defaults(run=cmd_env)
 
     fingerprint = command(
         "fingerprint",

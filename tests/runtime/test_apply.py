@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import os
 import subprocess
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -317,3 +319,44 @@ def test_a_failure_while_installing_leaves_the_policy_and_tuning_as_they_were(
     assert not isinstance(loop_policy(), loop_install.TunedEventLoopPolicy)
     assert STATE.saved_policy is saved
     assert current() is previous
+
+
+def test_run_inside_a_running_loop_says_what_to_do_instead() -> None:
+    import flujo_tuning
+
+    async def inner() -> int:
+        return 1
+
+    async def outer() -> None:
+        coroutine = inner()
+        with pytest.raises(flujo_tuning.RunError, match=r"await the coroutine there instead") as caught:
+            run(coroutine)
+        assert isinstance(caught.value, RuntimeError)
+        assert isinstance(caught.value, flujo_tuning.FlujoTuningError)
+        # closed: no "never awaited" warning (warnings are errors here)
+        assert inspect.getcoroutinestate(coroutine) == inspect.CORO_CLOSED
+
+    asyncio.run(outer())
+
+
+def test_run_works_under_nest_asyncio_and_refuses_inside_its_loop(tmp_path: Path) -> None:
+    code = """
+import asyncio, nest_asyncio, flujo_tuning
+nest_asyncio.apply()
+async def main():
+    return type(asyncio.get_running_loop()).__name__
+print(flujo_tuning.run(main()))       # nest_asyncio's asyncio.run takes no loop_factory: not used
+async def cell():
+    try:
+        flujo_tuning.run(main())
+    except flujo_tuning.RunError as exc:
+        print("refused:", type(exc).__name__)
+asyncio.run(cell())
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].endswith("EventLoop")  # nest_asyncio patches stdlib loops only: asyncio's loop
+    assert lines[1] == "refused: RunError"

@@ -555,3 +555,15 @@ def test_calibrate_never_changes_the_working_directory_of_its_caller(
         watcher.join()
     assert seen == {str(elsewhere)}
     assert report.current == "default"  # resolved from the project's pyproject.toml, not from here
+
+
+def test_an_import_error_shows_the_users_frames_not_the_import_machinery(project: Path) -> None:
+    write(project / "broken.py", "import no_such_dependency_here\n\ndef run():\n    pass\n")
+    done = _cli("broken:run", "--profiles", "default", "--budget", "20s", cwd=project)
+    assert done.returncode == 2
+    assert (
+        "cannot import 'broken': ModuleNotFoundError: No module named 'no_such_dependency_here'"
+        in done.stderr
+    )
+    assert 'broken.py", line 1' in done.stderr
+    assert "<frozen" not in done.stderr

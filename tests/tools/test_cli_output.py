@@ -144,3 +144,29 @@ def test_explain_never_cuts_a_value_on_an_80_column_terminal(project: Path) -> N
     column = text.index(value[:10])  # folded: the rest of the value continues on the next lines
     assert value[:10] in text
     assert text[column:].replace(" ", "").replace("\r\n", "").startswith(value[:20])
+
+
+@pytest.mark.parametrize("form", ["shell", "dotenv", "json"])
+def test_env_written_out_reproduces_the_fingerprint_elsewhere(
+    form: str, project: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    import json as json_module
+    import shlex
+
+    write(project / "pyproject.toml", '[tool.flujo_tuning]\nprofile = "low-memory"\nhasher = "sha256"\n')
+    here = flujo("fingerprint", cwd=project).stdout.strip()
+    printed = flujo("env", "--format", form, cwd=project)
+    assert printed.returncode == 0, printed.stderr
+    if form == "json":
+        variables = json_module.loads(printed.stdout)
+    else:
+        lines = [line.removeprefix("export ") for line in printed.stdout.splitlines()]
+        variables = {
+            name: shlex.split(value)[0] if value else ""
+            for name, _, value in (line.partition("=") for line in lines)
+        }
+    assert variables["FLUJO_PROFILE"] == "low-memory"
+    assert variables["FLUJO_HASHER"] == "sha256"
+    elsewhere = tmp_path_factory.mktemp("elsewhere")  # another directory, no pyproject.toml of its own
+    there = flujo("fingerprint", cwd=elsewhere, env=variables).stdout.strip()
+    assert there == here

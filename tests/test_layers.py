@@ -105,3 +105,23 @@ def test_the_checker_sees_a_backward_import() -> None:
     """The rule can fail: a components module importing the runtime is reported."""
     assert _layer("flujo_tuning.runtime.apply") == "runtime"
     assert "runtime" not in MAY_IMPORT[_layer("flujo_tuning.components.codec")]
+
+
+def test_no_module_but_the_tunings_own_reads_its_private_fields() -> None:
+    """Other modules use Tuning's public face (facts, loop_class, task_factory, ...)."""
+    import re
+
+    from flujo_tuning.runtime.tuning import Tuning
+
+    private = [name for name in Tuning.__dataclass_fields__ if name.startswith("_")]
+    pattern = re.compile(r"\.(" + "|".join(map(re.escape, private)) + r")\b")
+    owner = PACKAGE / "runtime" / "tuning.py"
+    readers = [
+        f"{path.relative_to(PACKAGE.parent)}:{number}"
+        for path in [*MODULES, *sorted((PACKAGE.parent / "tests").rglob("*.py"))]
+        if path != owner and path != Path(__file__)
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if pattern.search(line)
+    ]
+    assert private  # the check has something to look for
+    assert readers == []

@@ -324,7 +324,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"flujo-tuning {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    def command(name: str, help_text: str, example: str, settings: bool = True) -> argparse.ArgumentParser:
+    def command(
+        name: str, help_text: str, example: str, settings: bool = True, profile: bool = False
+    ) -> argparse.ArgumentParser:
         sub = commands.add_parser(
             name,
             help=help_text,
@@ -338,6 +340,8 @@ def build_parser() -> argparse.ArgumentParser:
                 metavar="PATH",
                 help="the pyproject.toml to read (default: $FLUJO_PYPROJECT, else the nearest one upward)",
             )
+        if profile:
+            sub.add_argument("--profile", help="profile to resolve instead of the one this project selects")
         return sub
 
     explain = command(
@@ -345,8 +349,8 @@ def build_parser() -> argparse.ArgumentParser:
         "the settings of the profile this project selects (FLUJO_PROFILE, [tool.flujo_tuning] profile, "
         "else 'default'), with their sources, then the decisions",
         "flujo-tuning explain --profile throughput",
+        profile=True,
     )
-    explain.add_argument("--profile", help="profile to resolve instead of the one this project selects")
     explain.add_argument(
         "--json", action="store_true", help="one JSON document: profile, settings, decisions"
     )
@@ -399,8 +403,8 @@ def build_parser() -> argparse.ArgumentParser:
         "env",
         "the resolved settings as FLUJO_* variables, for another process (a worker, a container)",
         "flujo-tuning env --format dotenv > worker.env",
+        profile=True,
     )
-    env.add_argument("--profile", help="profile to resolve instead of the one this project selects")
     env.add_argument(
         "--format",
         choices=("shell", "dotenv", "json"),
@@ -413,8 +417,8 @@ def build_parser() -> argparse.ArgumentParser:
         "fingerprint",
         "the fingerprint apply() would give this process (equal fingerprints, equal tuning)",
         "flujo-tuning fingerprint --json",
+        profile=True,
     )
-    fingerprint.add_argument("--profile", help="profile to resolve instead of the one this project selects")
     fingerprint.add_argument(
         "--json", action="store_true", help="with the settings, choices, Python and backend versions"
     )

@@ -8,27 +8,16 @@ from pathlib import Path
 import pytest
 
 from flujo_tuning.tools.bench import BenchReport
-from flujo_tuning.tools.calibrate import CalibrationReport, CandidateResult
+from flujo_tuning.tools.calibrate import CalibrationReport
 from flujo_tuning.tools.plot import PlotError, check_plot_path, plot_bench, plot_calibration
 
-ENVIRONMENT = {"python": "CPython 3.x", "platform": "Linux", "cpu": "test CPU"}
+from .calibrate.test_report import report_of
 
 
 def _calibration() -> CalibrationReport:
-    rates = {"stdlib": [100.0, 110.0, 90.0], "default": [200.0, 230.0, 180.0], "low-memory": [150.0] * 3}
-    return CalibrationReport(
-        target="app:run_once",
+    return report_of(
+        {"stdlib": [100.0, 110.0, 90.0], "default": [200.0, 230.0, 180.0], "low-memory": [150.0] * 3},
         current="default",
-        candidates=[CandidateResult(name, name, rates=list(r)) for name, r in rates.items()],
-        rounds=3,
-        calls_per_sample=1,
-        per_call=0.01,
-        sample_seconds=0.1,
-        budget=10.0,
-        elapsed=3.0,
-        interrupted=False,
-        environment=ENVIRONMENT,
-        date="2026-11-30",
     )
 
 

@@ -196,16 +196,14 @@ def _measure(
 
 
 #: Components whose variants only matter when the target calls them (the worker watches one call).
-_USED_THROUGH = {"codec": "codec", "hasher": "hasher"}
+_USED_ONLY_WHEN_CALLED = frozenset({"codec", "hasher"})
 
 
 def _drop_variants_the_target_cannot_tell_apart(
     report: CalibrationReport, alive: list[_Process], uses: set[str]
 ) -> None:
     """--search variants of codec or hasher for a target that never used them: they cannot differ."""
-    unused = {component for component, use in _USED_THROUGH.items() if use not in uses}
-    if "keys" in uses:
-        unused.discard("hasher")
+    unused = _USED_ONLY_WHEN_CALLED - uses - ({"hasher"} if "keys" in uses else set())
     dropped = []
     for process in alive:
         overrides = process.result.overrides

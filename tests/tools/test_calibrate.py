@@ -5,12 +5,14 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import random
 import signal
 import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -37,8 +39,13 @@ async def gather_hits():
 
 
 def cpu_only():
-    """Touches nothing the profiles change: every candidate ties."""
+    """Touches nothing the profiles change (but its speed follows the machine's noise)."""
     sum(i * i for i in range(300))
+
+
+def waits():
+    """Waits on the clock: every candidate ties, and the machine's CPU noise barely shows."""
+    time.sleep(0.002)
 
 
 async def no_eager_please():
@@ -213,9 +220,9 @@ def test_codec_heavy_work_prefers_default_over_stdlib_and_write_records_it(proje
 
 def test_a_workload_where_profiles_tie_keeps_the_current_profile(project: Path) -> None:
     report = calibrate(
-        "workloads:cpu_only", profiles=["default", "low-memory"], search=True, budget=40, rounds=5
+        "workloads:waits", profiles=["default", "low-memory"], search=True, budget=40, rounds=5
     )
-    assert report.winner is None
+    assert report.winner is None, report.verdict
     assert report.verdict.startswith("tie:")
     assert "keep 'default'" in report.verdict
     assert report.rounds == 5
@@ -447,6 +454,27 @@ def test_a_progress_bar_is_drawn_on_a_terminal(project: Path) -> None:
     assert done.returncode == 0
     assert b"calibrating" in terminal  # on the terminal (stderr)
     assert "calibrating" not in done.stdout  # never in the report
+
+
+def test_each_round_runs_the_candidates_in_a_new_order(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fixed order would give one candidate the same slot, quiet or loud, in every round."""
+    from flujo_tuning.tools.calibrate import session
+
+    orders: list[list[str]] = []
+
+    class Recording(random.Random):
+        def shuffle(self, x: Any) -> None:  # type: ignore[override]
+            super().shuffle(x)
+            orders.append([process.result.name for process in x])
+
+    monkeypatch.setattr(session, "_ORDER", Recording(7))
+    report = calibrate("workloads:waits", profiles=["default", "low-memory", "stdlib"], budget=20, rounds=4)
+    assert report.rounds == 4
+    assert len(orders) == 4
+    assert all(sorted(order) == ["default", "low-memory", "stdlib"] for order in orders)
+    assert len({tuple(order) for order in orders}) > 1  # seed 7 gives different orders
 
 
 def test_setting_variables_in_the_environment_apply_to_every_candidate_and_are_named(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import math
 import os
+import random
 import re
 import statistics
 import time
@@ -26,6 +27,8 @@ GRACE_SECONDS = 5.0
 _MIN_SAMPLE_SECONDS = 0.02
 _SAMPLE_SECONDS = 0.1
 _MAX_ROUNDS = 15
+#: Shuffles each round's order (its own instance: the target's use of `random` is not disturbed).
+_ORDER = random.Random()
 
 
 def calibrate(
@@ -181,7 +184,11 @@ def _measure(
                 report.notes.append(f"stopped after {report.rounds} rounds to stay within the budget")
                 break
             round_started = time.monotonic()
-            for process in ready:
+            # A new order each round: the machine's noise comes in bursts shorter than a round, and
+            # a fixed order would hand one candidate the same slot (quiet or loud) every time.
+            order = list(ready)
+            _ORDER.shuffle(order)
+            for process in order:
                 if process.result.failed:
                     continue
                 expected = calls * (process.result.per_call or per_call)

@@ -32,13 +32,14 @@ test: $(STAMP)
 	$(BIN)/python -m coverage combine --quiet
 	$(BIN)/python -m coverage report
 
-# Heavy optional stacks, each in an environment of its own (CI: real Ray on 3.12, real Flujo
-# 0.6.11 on 3.13): make test-ray VENV=.ci-venvs/ray, make test-flujo VENV=.ci-venvs/flujo.
+# Heavy optional stacks, each in an environment of its own (CI: real Ray on 3.12, then the hosts
+# extra (hypercorn, Dask) added to that environment; real Flujo 0.6.11 on 3.13):
+# make test-ray VENV=.ci-venvs/ray, make test-hosts VENV=.ci-venvs/hosts, make test-flujo VENV=.ci-venvs/flujo.
 $(VENV)/.installed-%: pyproject.toml setup.py flujo_tuning/cache_keys/_fk1native.c | $(BIN)/python
 	$(QUIET_BUILD) $(BIN)/python -m pip install --quiet -e '.[dev,$*]'
 	touch $@
 
-test-ray test-flujo: test-%: $(VENV)/.installed-%
+test-ray test-flujo test-hosts: test-%: $(VENV)/.installed-%
 	PYTHONWARNINGS=error $(BIN)/python -W error -m pytest -m $* tests
 
 # Every dependency at the floor pyproject.toml declares, and the whole suite there (CI: the oldest

@@ -36,6 +36,7 @@ __all__ = [
 
 EventLoopName = Literal["auto", "uvloop", "asyncio", "winloop"]
 TaskFactoryName = Literal["default", "eager"]
+TaskFactoryScope = Literal["run", "process"]
 CodecName = Literal["auto", "orjson", "msgspec", "json"]
 HasherName = Literal["auto", "blake3", "blake2b", "sha256", "xxh3_128"]
 TracingName = Literal["keep", "off"]
@@ -89,6 +90,15 @@ class ResolvedSettings(BaseSettings):
         default="default",
         description="Task factory: eager runs a task's first step at creation (Python 3.12+).",
     )
+    task_factory_scope: TaskFactoryScope = Field(
+        default="run",
+        description=(
+            "Which loops get the task factory: run = only loops flujo_tuning makes (flujo_tuning.run(), "
+            "tuning.loop_factory, its uvicorn/gunicorn/Ray integrations, tuning.configure_loop); process = "
+            "also every loop plain asyncio.run() makes (Python 3.10-3.13), those of servers and libraries "
+            "you do not control included (eager tasks change what create_task does for their code too)."
+        ),
+    )
     codec: CodecName = Field(
         default="auto", description="JSON codec: auto prefers orjson, then msgspec, then json."
     )
@@ -135,7 +145,9 @@ class ResolvedSettings(BaseSettings):
             return value.strip()
         return value
 
-    @field_validator("event_loop", "task_factory", "codec", "hasher", "tracing", mode="before")
+    @field_validator(
+        "event_loop", "task_factory", "task_factory_scope", "codec", "hasher", "tracing", mode="before"
+    )
     @classmethod
     def _lower_names(cls, value: Any) -> Any:
         return value.lower() if isinstance(value, str) else value

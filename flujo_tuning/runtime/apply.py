@@ -46,7 +46,7 @@ def apply(
         tuning = build(settings, platform)
         with loop_install.rollback_on_error():
             if tuning.installs_policy:
-                loop_install.install(tuning.loop_factory)
+                loop_install.install(tuning.plain_loop_factory)
             else:
                 loop_install.restore()
             flujo_env.install(tuning.flujo_environ)

@@ -67,14 +67,28 @@ def build(settings: ResolvedSettings, platform: Platform) -> Tuning:
         flujo_facts,
     )
 
-    stock = loop.name == "asyncio" and factory is None and not settings.asyncio_debug
+    # Eager tasks change what create_task does, so loops we do not make get them only on request.
+    scope = settings.task_factory_scope
+    plain_factory = factory if scope == "process" else None
+    stock = loop.name == "asyncio" and plain_factory is None and not settings.asyncio_debug
     installs, install_note = loop_install.plan(stock, platform)
     notes = [install_note]
     if settings.asyncio_debug:
         notes.append("new loops run in asyncio debug mode")
     loop_decision = dataclasses.replace(loop_decision, reason="; ".join([loop_decision.reason, *notes]))
+    if factory is not None:  # pragma: no-cover-before-312
+        factory_decision = dataclasses.replace(
+            factory_decision,
+            reason=f"{factory_decision.reason}; {_scope_note(scope, source['task_factory_scope'], installs)}",
+        )
     loop_decision, factory_decision = _against_running_loop(
         loop_decision, factory_decision, loop, factory, settings.asyncio_debug
+    )
+    loop_factory = _loop_factory(loop.new_loop, factory, settings.asyncio_debug)
+    plain_loop_factory = (
+        loop_factory
+        if plain_factory is factory
+        else _loop_factory(loop.new_loop, None, settings.asyncio_debug)
     )
 
     decisions = (
@@ -101,15 +115,42 @@ def build(settings: ResolvedSettings, platform: Platform) -> Tuning:
         decisions=decisions,
         codec=chosen_codec,
         hasher=chosen_hasher,
-        loop_factory=_loop_factory(loop.new_loop, factory, settings.asyncio_debug),
+        loop_factory=loop_factory,
         buffers=pool,
         _fingerprint_facts=fingerprint_facts(settings, decisions, facts),
         _key_maker=key_maker,
         _installs_policy=installs,
+        _plain_loop_factory=plain_loop_factory,
         _loop_class=loop.loop_class,
         _task_factory=factory,
         _facts=facts,
         _flujo_env=flujo_variables,
+    )
+
+
+#: The loops flujo_tuning makes, which always get the decided task factory.
+OUR_LOOPS = (
+    "flujo_tuning.run(), tuning.loop_factory, the uvicorn/gunicorn/Ray integrations and "
+    "tuning.configure_loop(loop)"
+)
+
+
+def _scope_note(scope: str, source: str, installs: bool) -> str:  # pragma: no-cover-before-312
+    """Which loops get eager tasks: the decision says it, since it is what runs."""
+    if scope == "run":
+        return (
+            f"eager tasks go only into loops flujo_tuning makes ({OUR_LOOPS}); plain asyncio.run() and "
+            f"loops that servers and libraries make keep asyncio's default (task_factory_scope = 'run' "
+            f"from {source})"
+        )
+    if installs:
+        return (
+            f"eager tasks also go into every loop plain asyncio.run() makes in this process, servers' and "
+            f"libraries' included (task_factory_scope = 'process' from {source})"
+        )
+    return (
+        f"task_factory_scope = 'process' (from {source}) cannot reach plain asyncio.run() here (no loop "
+        f"policy on Python 3.14+): eager tasks go only into loops flujo_tuning makes ({OUR_LOOPS})"
     )
 
 
@@ -121,6 +162,10 @@ def _joint_source(source: Mapping[str, str], *names: str) -> str:
     return "; ".join(f"{name} from {source[name]}" for name in names)
 
 
+def _not_here(decision: Decision, note: str) -> Decision:
+    return dataclasses.replace(decision, reason=f"{decision.reason}; {note}", in_effect=False)
+
+
 def _against_running_loop(
     loop_decision: Decision,
     factory_decision: Decision,
@@ -128,30 +173,55 @@ def _against_running_loop(
     factory: task_factory.TaskFactory | None,
     debug: bool,
 ) -> tuple[Decision, Decision]:
-    """apply() inside a running loop keeps that loop: say whether it matches, and if not, how to fix it."""
+    """apply() keeps the loop that runs this thread, or is set to run it: say whether it matches,
+    and if not, how to fix it (a decision in effect nowhere here must not say it is)."""
     running_loop = running.running_loop()
+    which: str
+    fix: str | None
     if running_loop is None:
-        return loop_decision, factory_decision
-    kind = running.qualified_name(type(running_loop))
+        library = running.foreign_async_library()
+        if library is not None:
+            note = (
+                f"this thread runs {library}, not asyncio: not in effect here, only in asyncio loops "
+                "made later (in other threads or after it returns)"
+            )
+            return (
+                dataclasses.replace(loop_decision, reason=f"{loop_decision.reason}; {note}", in_effect=False),
+                dataclasses.replace(
+                    factory_decision, reason=f"{factory_decision.reason}; {note}", in_effect=False
+                ),
+            )
+        waiting = running.thread_loop()
+        if waiting is None:
+            return loop_decision, factory_decision
+        kind = running.qualified_name(type(waiting))
+        which = f"the loop set for this thread and not running yet ({kind})"
+        fix = (
+            "make that loop with tuning.loop_factory() instead, or give it the task factory and debug "
+            "mode with tuning.configure_loop(loop)"
+        )
+        kept = waiting
+    else:
+        which = f"the running loop ({running.qualified_name(type(running_loop))})"
+        fix = None
+        kept = running_loop
     found = running.differences(
-        running_loop,
+        kept,
         loop_class=loop.loop_class,
         loop_choice=loop_decision.choice,
         task_factory=factory,
         factory_choice=factory_decision.choice,
         debug=debug,
+        which="this loop",
     )
     if not found:
-        note = f"the running loop ({kind}) is kept and matches the choice"
+        note = f"{which} is kept and matches the choice"
         return dataclasses.replace(loop_decision, reason=f"{loop_decision.reason}; {note}"), factory_decision
-    fix = running.host_fix()
+    fix = fix or running.host_fix()
 
     def not_in_effect(decision: Decision, texts: list[str]) -> Decision:
-        note = (
-            f"the running loop ({kind}) is kept and differs ({'; '.join(texts)}): "
-            f"the choice applies to new loops only; {fix}"
-        )
-        return dataclasses.replace(decision, reason=f"{decision.reason}; {note}", in_effect=False)
+        note = f"{which} is kept and differs ({'; '.join(texts)}): the choice applies to new loops only"
+        return _not_here(decision, f"{note}; {fix}")
 
     loop_found = [text for component, text in found.items() if component != "task_factory"]
     if loop_found:

@@ -41,6 +41,7 @@ class Tuning:
     #: Makes the keys (its type is an implementation detail).
     _key_maker: KeyMaker = field(repr=False)
     _installs_policy: bool = field(default=False, repr=False)
+    _plain_loop_factory: LoopFactory | None = field(default=None, repr=False)
     _loop_class: type = field(default=asyncio.AbstractEventLoop, repr=False)
     _task_factory: Any = field(default=None, repr=False)
     _facts: Mapping[str, str] = field(default_factory=dict, repr=False)
@@ -75,6 +76,30 @@ class Tuning:
         """Whether apply() installs an event-loop policy so that plain asyncio.run() uses
         ``loop_factory`` (Python 3.10 to 3.13, when the loop is not stock)."""
         return self._installs_policy
+
+    @property
+    def plain_loop_factory(self) -> LoopFactory:
+        """What apply()'s loop policy makes the loops of plain ``asyncio.run()`` with: the loop class
+        and debug mode, and the task factory only with ``task_factory_scope = "process"``."""
+        return self._plain_loop_factory or self.loop_factory
+
+    def configure_loop(self, loop: asyncio.AbstractEventLoop) -> list[str]:
+        """Give a loop a host made (a server's, a notebook's, a cluster worker's) the decided task
+        factory and debug mode, running or not; call it in the loop's thread. A loop's class cannot
+        change: what still differs is returned, worded as verify() words it (empty: it matches).
+
+        Only what was decided is set: a loop keeps its own task factory when ours is asyncio's
+        default, and its debug mode when ``asyncio_debug`` is off.
+        """
+        from .verify import describe
+
+        if loop.is_closed():
+            raise ValueError("configure_loop() needs an open loop: this one is closed")
+        if self._task_factory is not None:  # pragma: no-cover-before-312
+            loop.set_task_factory(self._task_factory)
+        if self.settings.asyncio_debug:
+            loop.set_debug(True)
+        return describe(loop, self, "the loop")
 
     @property
     def flujo_environ(self) -> Mapping[str, str]:

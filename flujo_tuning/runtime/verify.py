@@ -13,7 +13,15 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .tuning import Tuning
 
-__all__ = ["differences", "host_fix", "qualified_name", "running_loop"]
+__all__ = [
+    "describe",
+    "differences",
+    "foreign_async_library",
+    "host_fix",
+    "qualified_name",
+    "running_loop",
+    "thread_loop",
+]
 
 
 def qualified_name(cls: type) -> str:
@@ -25,6 +33,36 @@ def running_loop() -> asyncio.AbstractEventLoop | None:
         return asyncio.get_running_loop()
     except RuntimeError:
         return None
+
+
+def thread_loop() -> asyncio.AbstractEventLoop | None:
+    """The loop set for this thread but not running (what ``loop.run_until_complete`` will run, as
+    granian does), without making one or warning: None when there is none, or it is closed."""
+    from .loop_install import POLICIES
+
+    if POLICIES:  # 3.10-3.13: get_event_loop() would make one (and warn on 3.12+), so read it
+        policy = asyncio.get_event_loop_policy()
+        loop = getattr(getattr(policy, "_local", None), "_loop", None)
+    else:  # 3.14+: get_event_loop() raises instead of making one
+        try:
+            loop = asyncio.get_event_loop()
+        except RuntimeError:
+            loop = None
+    if not isinstance(loop, asyncio.AbstractEventLoop) or loop.is_closed() or loop.is_running():
+        return None
+    return loop
+
+
+def foreign_async_library() -> str | None:
+    """The async library other than asyncio running this thread (trio, under anyio or alone)."""
+    trio = sys.modules.get("trio")
+    if trio is None:
+        return None
+    try:
+        trio.lowlevel.current_task()
+    except RuntimeError:
+        return None
+    return "trio"
 
 
 def _factory_name(factory: Any) -> str:
@@ -41,26 +79,44 @@ def differences(
     task_factory: Any,
     factory_choice: str,
     debug: bool,
+    which: str = "the running loop",
 ) -> dict[str, str]:
     """Component -> how *loop* differs from what was decided (empty when it matches)."""
     found = {}
     if not isinstance(loop, loop_class):
         found["event_loop"] = (
-            f"decided {loop_choice} ({qualified_name(loop_class)}) but the running loop is "
+            f"decided {loop_choice} ({qualified_name(loop_class)}) but {which} is "
             f"{qualified_name(type(loop))}"
         )
     actual_factory = loop.get_task_factory()
     if actual_factory is not task_factory:
         found["task_factory"] = (
-            f"decided {factory_choice} ({_factory_name(task_factory)}) but the running loop's task "
+            f"decided {factory_choice} ({_factory_name(task_factory)}) but {which}'s task "
             f"factory is {_factory_name(actual_factory)}"
         )
+        if task_factory is not None and actual_factory is None:  # pragma: no-cover-before-312
+            found["task_factory"] += (
+                ": eager tasks go only into loops flujo_tuning makes unless task_factory_scope is "
+                "'process'; give this loop them with tuning.configure_loop(loop)"
+            )
     if loop.get_debug() != debug:
         state = "on" if loop.get_debug() else "off"
-        found["asyncio_debug"] = (
-            f"decided {'on' if debug else 'off'} but the running loop's debug mode is {state}"
-        )
+        found["asyncio_debug"] = f"decided {'on' if debug else 'off'} but {which}'s debug mode is {state}"
     return found
+
+
+def describe(loop: asyncio.AbstractEventLoop, tuning: Tuning, which: str) -> list[str]:
+    """How *loop* differs from *tuning*'s decisions, one ``component: text`` line each."""
+    found = differences(
+        loop,
+        loop_class=tuning.loop_class,
+        loop_choice=tuning.decision("event_loop").choice,
+        task_factory=tuning.task_factory,
+        factory_choice=tuning.decision("task_factory").choice,
+        debug=tuning.settings.asyncio_debug,
+        which=which,
+    )
+    return [f"{component}: {text}" for component, text in found.items()]
 
 
 def _hosts_on_stack() -> set[str]:
@@ -86,6 +142,24 @@ def host_fix() -> str:
             "(uvicorn.run(..., loop='flujo_tuning.integrations.uvicorn:loop_factory'); under gunicorn, "
             "-k flujo_tuning.integrations.gunicorn.UvicornWorker)"
         )
+    if "hypercorn" in hosts:
+        return (
+            "hypercorn made this loop: call apply() at the import of the app (hypercorn imports it "
+            "before it makes its loop, which then has the decided class); eager tasks stay out of "
+            "hypercorn's loop, which assumes create_task does not start the coroutine"
+        )
+    if "distributed" in hosts:
+        return (
+            "Dask made this loop (a worker's) and keeps it, with asyncio's task factory (eager tasks "
+            "break Dask's shutdown); tuning reaches every worker through "
+            "client.register_plugin(flujo_tuning.integrations.dask.worker_plugin())"
+        )
+    if hosts & {"ipykernel", "IPython"}:
+        return (
+            "the Jupyter kernel made this loop and keeps it: give it the task factory and debug mode "
+            "with tuning.configure_loop(asyncio.get_running_loop()), or run tuned work on a loop of ours "
+            "in a thread: await asyncio.to_thread(flujo_tuning.run, main())"
+        )
     if "ray" in hosts:
         return (
             "Ray made this loop: start Ray with "
@@ -99,17 +173,19 @@ def verify(tuning: Tuning | None) -> list[str]:
     if tuning is None:
         return ["no Tuning is in force in this process: apply() has not run"]
     loop = running_loop()
-    if loop is None:
-        return _policy_differences(tuning)
-    found = differences(
-        loop,
-        loop_class=tuning.loop_class,
-        loop_choice=tuning.decision("event_loop").choice,
-        task_factory=tuning.task_factory,
-        factory_choice=tuning.decision("task_factory").choice,
-        debug=tuning.settings.asyncio_debug,
-    )
-    return [f"{component}: {text}" for component, text in found.items()]
+    if loop is not None:
+        return describe(loop, tuning, "the running loop")
+    library = foreign_async_library()
+    if library is not None:
+        return [
+            f"event_loop: this thread runs {library}, not asyncio: the event loop, task factory and "
+            "asyncio debug decisions are not in effect here (codec, hasher and cache keys are)"
+        ]
+    found = _policy_differences(tuning)
+    waiting = thread_loop()
+    if waiting is not None:
+        found += describe(waiting, tuning, "the loop set for this thread (not running yet)")
+    return found
 
 
 def _policy_differences(tuning: Tuning) -> list[str]:
@@ -121,7 +197,7 @@ def _policy_differences(tuning: Tuning) -> list[str]:
     from .loop_install import TunedEventLoopPolicy
 
     policy = asyncio.get_event_loop_policy()
-    if isinstance(policy, TunedEventLoopPolicy) and policy.loop_factory is tuning.loop_factory:
+    if isinstance(policy, TunedEventLoopPolicy) and policy.loop_factory is tuning.plain_loop_factory:
         return []
     return [
         f"event_loop: the loop policy apply() installed was replaced by {qualified_name(type(policy))}: "

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+import flujo_tuning
 from flujo_tuning import ConfigError, apply
 from flujo_tuning.components import task_factory
 from flujo_tuning.components.backends import Platform
@@ -36,7 +37,7 @@ def test_eager_tasks_really_start_eagerly(loop: str) -> None:
     tuning = apply(task_factory="eager", event_loop=loop)
     decision = tuning.decision("task_factory")
     assert (decision.choice, decision.fallback) == ("eager", False)
-    assert asyncio.run(_created_task_started_immediately()) is True
+    assert flujo_tuning.run(_created_task_started_immediately()) is True
     new_loop = tuning.loop_factory()
     try:
         assert new_loop.run_until_complete(_created_task_started_immediately()) is True

@@ -84,7 +84,7 @@ def test_apply_inside_a_different_running_loop_says_the_choice_is_not_in_effect_
     decision = tuning.decision("event_loop")
     assert decision.in_effect is False
     kind = f"{before.__module__}.{before.__qualname__}"
-    assert f"the running loop ({kind}) is kept and differs (decided on but the running loop's debug mode" in (
+    assert f"the running loop ({kind}) is kept and differs (decided on but this loop's debug mode" in (
         decision.reason
     )
     assert "the choice applies to new loops only; call apply() before the loop starts" in decision.reason
@@ -202,3 +202,40 @@ def test_apply_and_keys_do_not_depend_on_the_hash_seed(seed: str) -> None:
         f"{tuning.fingerprint} {tuning.cache_key({'s': {'b', 'a', 'c'}, 1: 'x', 'k': frozenset({1, 'one'})})}"
     )
     assert out.stdout.strip().splitlines()[-1] == expected
+
+
+@pytest.mark.skipif(sys.version_info < (3, 12), reason="eager tasks need Python 3.12")
+def test_apply_inside_a_host_loop_says_eager_tasks_are_not_there() -> None:
+    """A server's loop is not ours: throughput's eager tasks are not put into it behind its back."""
+
+    async def main() -> tuple[Any, flujo_tuning.Tuning]:
+        tuning = apply("throughput", event_loop="asyncio")
+        return asyncio.get_running_loop().get_task_factory(), tuning
+
+    factory, tuning = asyncio.run(main())
+    assert factory is None
+    decision = tuning.decision("task_factory")
+    assert decision.in_effect is False
+    assert "eager tasks go only into loops flujo_tuning makes" in decision.reason
+    assert "tuning.configure_loop(loop)" in decision.reason
+    assert tuning.decision("event_loop").in_effect is True
+
+
+def test_under_trio_nothing_of_the_loop_is_claimed() -> None:
+    pytest.importorskip("trio")
+    anyio = pytest.importorskip("anyio")
+
+    async def main() -> tuple[flujo_tuning.Tuning, list[str]]:
+        return apply("default"), flujo_tuning.verify()
+
+    tuning, differences = anyio.run(main, backend="trio")
+    assert differences == [
+        "event_loop: this thread runs trio, not asyncio: the event loop, task factory and asyncio "
+        "debug decisions are not in effect here (codec, hasher and cache keys are)"
+    ]
+    for component in ("event_loop", "task_factory"):
+        decision = tuning.decision(component)
+        assert decision.in_effect is False
+        assert "this thread runs trio, not asyncio" in decision.reason
+    assert tuning.cache_key({"a": 1}).startswith("fk1:")
+    assert flujo_tuning.verify() == []  # trio has returned: no loop here, the policy is ours

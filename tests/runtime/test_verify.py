@@ -43,8 +43,82 @@ def test_a_loop_made_by_the_tuning_matches(profile: str) -> None:
 def test_plain_asyncio_run_gets_the_decided_loop_through_the_policy() -> None:
     if sys.version_info >= (3, 14):
         pytest.skip("no policy on 3.14+")
-    apply("throughput")
+    apply("throughput", task_factory_scope="process")
     assert asyncio.run(_verify()) == []
+
+
+@pytest.mark.skipif(not EAGER or sys.version_info >= (3, 14), reason="eager tasks and loop policies")
+def test_plain_asyncio_run_gets_the_loop_class_but_not_eager_tasks_by_default() -> None:
+    tuning = apply("throughput")
+    assert tuning.installs_policy == (tuning.decision("event_loop").choice != "asyncio")
+    assert "eager tasks go only into loops flujo_tuning makes" in tuning.decision("task_factory").reason
+    assert "task_factory_scope = 'run' from default" in tuning.decision("task_factory").reason
+    (difference,) = asyncio.run(_verify())  # a loop we did not make: the class, not eager tasks
+    assert difference.startswith("task_factory: decided eager (")
+    assert "give this loop them with tuning.configure_loop(loop)" in difference
+    assert flujo_tuning.run(_verify()) == []  # a loop we made: everything
+    assert verify() == []  # no loop runs here, and the policy in place is ours
+
+
+@pytest.mark.skipif(not EAGER, reason="eager tasks need Python 3.12")
+def test_configure_loop_gives_a_host_loop_the_task_factory_and_debug_mode() -> None:
+    tuning = apply("throughput", event_loop="asyncio", asyncio_debug=True)
+    loop = asyncio.SelectorEventLoop()  # a loop some host made
+    try:
+        assert tuning.configure_loop(loop) == []
+        assert loop.get_task_factory() is tuning.task_factory
+        assert loop.get_debug() is True
+        assert loop.run_until_complete(_verify()) == []
+    finally:
+        loop.close()
+    with pytest.raises(ValueError, match="closed"):
+        tuning.configure_loop(loop)
+
+
+def test_configure_loop_cannot_change_the_class_and_says_so() -> None:
+    tuning = apply("default")
+    if tuning.decision("event_loop").choice != "uvloop":
+        pytest.skip("uvloop is not available here")
+    loop = asyncio.SelectorEventLoop()
+    loop.set_debug(True)  # the host's own choice: asyncio_debug off does not undo it
+    own_factory = loop.get_task_factory()
+    try:
+        remaining = tuning.configure_loop(loop)
+        assert [line.partition(":")[0] for line in remaining] == ["event_loop", "asyncio_debug"]
+        assert remaining[0].startswith("event_loop: decided uvloop (uvloop.Loop) but the loop is ")
+        assert loop.get_task_factory() is own_factory  # ours is asyncio's default: nothing set
+        assert loop.get_debug() is True
+        assert loop.run_until_complete(_verify()) == [
+            line.replace("the loop", "the running loop") for line in remaining
+        ]
+    finally:
+        loop.close()
+
+
+@pytest.mark.parametrize("profile", ["default", "debug"])
+def test_a_loop_set_for_the_thread_but_not_running_is_checked(profile: str) -> None:
+    """What granian does: set a loop, import the app (which applies), then run the loop."""
+    loop = asyncio.SelectorEventLoop()
+    asyncio.set_event_loop(loop)
+    try:
+        tuning = apply(profile)
+        stock = isinstance(loop, tuning.loop_class) and not tuning.settings.asyncio_debug
+        decision = tuning.decision("event_loop")
+        assert decision.in_effect is stock
+        found = verify()
+        assert (found == []) is stock
+        if not stock:
+            assert "the loop set for this thread and not running yet" in decision.reason
+            assert "tuning.configure_loop(loop)" in decision.reason
+            assert all("the loop set for this thread (not running yet)" in line for line in found)
+            assert loop.run_until_complete(_verify()) == [
+                line.replace("the loop set for this thread (not running yet)", "the running loop")
+                for line in found
+            ]
+    finally:
+        asyncio.set_event_loop(None)
+        loop.close()
+    assert verify() == []  # no loop set any more: nothing to compare but the policy
 
 
 def test_a_stock_loop_under_a_uvloop_decision_differs() -> None:
@@ -64,7 +138,7 @@ def test_a_missing_eager_task_factory_is_reported() -> None:
     differences = _on_a_plain_loop(_verify())
     (difference,) = differences
     assert difference.startswith("task_factory: decided eager (")
-    assert difference.endswith("but the running loop's task factory is asyncio's default (None)")
+    assert "but the running loop's task factory is asyncio's default (None)" in difference
 
 
 def test_debug_mode_is_compared() -> None:

@@ -27,7 +27,16 @@ NOT_SEARCHED = frozenset({"xxh3_128"})
 
 #: What a written profile records: the settings that tune (not strict or disable_uvloop, which are
 #: operational switches of a deployment, not measured choices).
-RECORDED = ("event_loop", "task_factory", "codec", "hasher", "buffer_size", "perf_debug", "asyncio_debug")
+RECORDED = (
+    "event_loop",
+    "task_factory",
+    "task_factory_scope",
+    "codec",
+    "hasher",
+    "buffer_size",
+    "perf_debug",
+    "asyncio_debug",
+)
 RECORDED_FLUJO = ("state_backend", "tracing")
 
 

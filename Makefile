@@ -39,8 +39,9 @@ $(VENV)/.installed-%: pyproject.toml setup.py flujo_tuning/cache_keys/_fk1native
 	$(QUIET_BUILD) $(BIN)/python -m pip install --quiet -e '.[dev,$*]'
 	touch $@
 
+# pytest-asyncio (hosts extra) is tested in a pytest of its own: the suite itself does not load it.
 test-ray test-flujo test-hosts: test-%: $(VENV)/.installed-%
-	PYTHONWARNINGS=error $(BIN)/python -W error -m pytest -m $* tests
+	PYTHONWARNINGS=error $(BIN)/python -W error -m pytest -p no:asyncio -m $* tests
 
 # Every dependency at the floor pyproject.toml declares, and the whole suite there (CI: the oldest
 # Python, .ci-venvs/floors3.10). It installs old releases, so it refuses the default .venv.

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from .tuning import Tuning
 
 __all__ = [
+    "HOST_FIXES",
     "describe",
     "differences",
     "foreign_async_library",
@@ -133,38 +134,52 @@ def _hosts_on_stack() -> set[str]:
     return found
 
 
+#: (top-level packages of a host, the fix that works there), the first match on the stack wins.
+HOST_FIXES: tuple[tuple[frozenset[str], str], ...] = (
+    (
+        frozenset({"uvicorn", "uvicorn_worker", "gunicorn"}),
+        "uvicorn made this loop: start it with --loop flujo_tuning.integrations.uvicorn:loop_factory "
+        "(uvicorn.run(..., loop='flujo_tuning.integrations.uvicorn:loop_factory'); under gunicorn, "
+        "-k flujo_tuning.integrations.gunicorn.UvicornWorker)",
+    ),
+    (
+        frozenset({"hypercorn"}),
+        "hypercorn made this loop: call apply() at the import of the app (hypercorn imports it "
+        "before it makes its loop, which then has the decided class); eager tasks stay out of "
+        "hypercorn's loop, which assumes create_task does not start the coroutine",
+    ),
+    (
+        frozenset({"distributed"}),
+        "Dask made this loop (a worker's) and keeps it, with asyncio's task factory (eager tasks "
+        "break Dask's shutdown); tuning reaches every worker through "
+        "client.register_plugin(flujo_tuning.integrations.dask.worker_plugin())",
+    ),
+    (
+        frozenset({"ipykernel", "IPython"}),
+        "the Jupyter kernel made this loop and keeps it: give it the task factory and debug mode "
+        "with tuning.configure_loop(asyncio.get_running_loop()), or run tuned work on a loop of ours "
+        "in a thread: await asyncio.to_thread(flujo_tuning.run, main())",
+    ),
+    (
+        frozenset({"pytest_asyncio"}),
+        "pytest-asyncio made this loop: give async tests loops of ours with its "
+        "pytest_asyncio_loop_factories hook in conftest.py (return {'flujo': tuning.loop_factory}); "
+        "it sets its loops' debug mode itself (pytest --asyncio-debug)",
+    ),
+    (
+        frozenset({"ray"}),
+        "Ray made this loop: start Ray with "
+        "ray.init(runtime_env=flujo_tuning.integrations.ray.runtime_env())",
+    ),
+)
+
+
 def host_fix() -> str:
     """The exact fix for the host that made the running loop, when we recognise it."""
     hosts = _hosts_on_stack()
-    if hosts & {"uvicorn", "uvicorn_worker", "gunicorn"}:
-        return (
-            "uvicorn made this loop: start it with --loop flujo_tuning.integrations.uvicorn:loop_factory "
-            "(uvicorn.run(..., loop='flujo_tuning.integrations.uvicorn:loop_factory'); under gunicorn, "
-            "-k flujo_tuning.integrations.gunicorn.UvicornWorker)"
-        )
-    if "hypercorn" in hosts:
-        return (
-            "hypercorn made this loop: call apply() at the import of the app (hypercorn imports it "
-            "before it makes its loop, which then has the decided class); eager tasks stay out of "
-            "hypercorn's loop, which assumes create_task does not start the coroutine"
-        )
-    if "distributed" in hosts:
-        return (
-            "Dask made this loop (a worker's) and keeps it, with asyncio's task factory (eager tasks "
-            "break Dask's shutdown); tuning reaches every worker through "
-            "client.register_plugin(flujo_tuning.integrations.dask.worker_plugin())"
-        )
-    if hosts & {"ipykernel", "IPython"}:
-        return (
-            "the Jupyter kernel made this loop and keeps it: give it the task factory and debug mode "
-            "with tuning.configure_loop(asyncio.get_running_loop()), or run tuned work on a loop of ours "
-            "in a thread: await asyncio.to_thread(flujo_tuning.run, main())"
-        )
-    if "ray" in hosts:
-        return (
-            "Ray made this loop: start Ray with "
-            "ray.init(runtime_env=flujo_tuning.integrations.ray.runtime_env())"
-        )
+    for packages, fix in HOST_FIXES:
+        if hosts & packages:
+            return fix
     return "call apply() before the loop starts, or run it with flujo_tuning.run(main())"
 
 

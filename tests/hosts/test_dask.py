@@ -36,7 +36,11 @@ import flujo_tuning
 
 def report():
     tuning = flujo_tuning.current()
-    return {{"pid": os.getpid(), "fingerprint": tuning and tuning.fingerprint, "key": tuning and tuning.cache_key([1])}}
+    return {{
+        "pid": os.getpid(),
+        "fingerprint": tuning and tuning.fingerprint,
+        "key": tuning and tuning.cache_key([1]),
+    }}
 
 
 async def on_the_worker_loop():

@@ -171,6 +171,10 @@ def _called_by(package: str, function: Callable[[], Any]) -> Any:
     [
         ("uvicorn", "start it with --loop flujo_tuning.integrations.uvicorn:loop_factory"),
         ("ray", "ray.init(runtime_env=flujo_tuning.integrations.ray.runtime_env())"),
+        ("hypercorn", "hypercorn made this loop: call apply() at the import of the app"),
+        ("distributed", "client.register_plugin(flujo_tuning.integrations.dask.worker_plugin())"),
+        ("ipykernel", "await asyncio.to_thread(flujo_tuning.run, main())"),
+        ("pytest_asyncio", "pytest_asyncio_loop_factories hook in conftest.py"),
     ],
 )
 def test_the_fix_names_the_host_that_drives_the_loop(host: str, fix: str) -> None:

@@ -28,7 +28,7 @@ demo: $(STAMP)
 # reported, and held at the fail_under of pyproject.toml.
 test: $(STAMP)
 	rm -f .coverage .coverage.*
-	PYTHONWARNINGS=error $(BIN)/python -W error -m coverage run -m pytest
+	PYTHONWARNINGS=error $(BIN)/python -W error -m coverage run -m pytest -p no:asyncio
 	$(BIN)/python -m coverage combine --quiet
 	$(BIN)/python -m coverage report
 
@@ -39,7 +39,7 @@ $(VENV)/.installed-%: pyproject.toml setup.py flujo_tuning/cache_keys/_fk1native
 	$(QUIET_BUILD) $(BIN)/python -m pip install --quiet -e '.[dev,$*]'
 	touch $@
 
-# pytest-asyncio (hosts extra) is tested in a pytest of its own: the suite itself does not load it.
+# pytest-asyncio (hosts extra) is tested in a pytest of its own: no suite here loads it (-p no:asyncio).
 test-ray test-flujo test-hosts: test-%: $(VENV)/.installed-%
 	PYTHONWARNINGS=error $(BIN)/python -W error -m pytest -p no:asyncio -m $* tests
 

@@ -196,7 +196,7 @@ def _against_running_loop(
             return loop_decision, factory_decision
         kind = running.qualified_name(type(waiting))
         which = f"the loop set for this thread and not running yet ({kind})"
-        fix = (
+        fix = running.host_fix(
             "make that loop with tuning.loop_factory() instead, or give it the task factory and debug "
             "mode with tuning.configure_loop(loop)"
         )

@@ -20,11 +20,21 @@ from .._errors import warn_at_caller
 if TYPE_CHECKING:
     from ..components.decision import Decision
 
-__all__ = ["APPLIED_EVENT", "DECISION_EVENT", "LOGGER_NAME", "emit", "log_decisions", "message_for"]
+__all__ = [
+    "APPLIED_EVENT",
+    "DECISION_EVENT",
+    "LOGGER_NAME",
+    "LOOP_CONFIGURED_EVENT",
+    "emit",
+    "log_decisions",
+    "message_for",
+]
 
 LOGGER_NAME = "flujo_tuning"
 DECISION_EVENT = "flujo_tuning.decision"
 APPLIED_EVENT = "flujo_tuning.applied"
+#: configure_loop() changed a loop a host made: what it set, and what still differs.
+LOOP_CONFIGURED_EVENT = "flujo_tuning.loop_configured"
 
 _LEVELS = {"debug": 10, "info": 20, "warning": 30, "error": 40}
 

@@ -91,15 +91,29 @@ class Tuning:
         Only what was decided is set: a loop keeps its own task factory when ours is asyncio's
         default, and its debug mode when ``asyncio_debug`` is off.
         """
-        from .verify import describe
+        from .events import LOOP_CONFIGURED_EVENT, emit
+        from .verify import describe, qualified_name
 
         if loop.is_closed():
             raise ValueError("configure_loop() needs an open loop: this one is closed")
+        done = []
         if self._task_factory is not None:  # pragma: no-cover-before-312
             loop.set_task_factory(self._task_factory)
+            done.append(f"task_factory={self.decision('task_factory').choice}")
         if self.settings.asyncio_debug:
             loop.set_debug(True)
-        return describe(loop, self, "the loop")
+            done.append("asyncio_debug=on")
+        remaining = describe(loop, self, "the loop")
+        # The decisions apply() logged may have said "not in effect" for this loop: say what is now.
+        emit(
+            LOOP_CONFIGURED_EVENT,
+            "warning" if remaining else "info",
+            loop=qualified_name(type(loop)),
+            set=done,
+            differences=remaining,
+            fingerprint=self.fingerprint,
+        )
+        return remaining
 
     @property
     def flujo_environ(self) -> Mapping[str, str]:

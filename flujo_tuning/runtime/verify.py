@@ -149,6 +149,12 @@ HOST_FIXES: tuple[tuple[frozenset[str], str], ...] = (
         "hypercorn's loop, which assumes create_task does not start the coroutine",
     ),
     (
+        frozenset({"granian"}),
+        "granian made this loop: start it with --loop matching the decided event loop (asyncio or "
+        "uvloop), and give that loop the task factory and debug mode at the import of the app with "
+        "tuning.configure_loop(asyncio.get_event_loop()) (granian sets its loop before importing the app)",
+    ),
+    (
         frozenset({"distributed"}),
         "Dask made this loop (a worker's) and keeps it, with asyncio's task factory (eager tasks "
         "break Dask's shutdown); tuning reaches every worker through "
@@ -174,13 +180,15 @@ HOST_FIXES: tuple[tuple[frozenset[str], str], ...] = (
 )
 
 
-def host_fix() -> str:
-    """The exact fix for the host that made the running loop, when we recognise it."""
+def host_fix(
+    otherwise: str = "call apply() before the loop starts, or run it with flujo_tuning.run(main())",
+) -> str:
+    """The exact fix for the host that made the loop, when we recognise it; else *otherwise*."""
     hosts = _hosts_on_stack()
     for packages, fix in HOST_FIXES:
         if hosts & packages:
             return fix
-    return "call apply() before the loop starts, or run it with flujo_tuning.run(main())"
+    return otherwise
 
 
 def verify(tuning: Tuning | None) -> list[str]:

@@ -216,3 +216,20 @@ def test_the_uvicorn_loop_factory_applies_and_makes_the_decided_loop(monkeypatch
         assert loop.run_until_complete(_verify()) == []
     finally:
         loop.close()
+
+
+def test_configure_loop_logs_what_it_set_and_what_still_differs() -> None:
+    from structlog.testing import capture_logs
+
+    tuning = apply("stdlib", asyncio_debug=True)
+    loop = asyncio.SelectorEventLoop()
+    try:
+        with capture_logs() as events:
+            assert tuning.configure_loop(loop) == []
+    finally:
+        loop.close()
+    (event,) = [e for e in events if e["event"] == "flujo_tuning.loop_configured"]
+    assert event["log_level"] == "info"
+    assert event["set"] == ["asyncio_debug=on"]
+    assert event["differences"] == []
+    assert event["fingerprint"] == tuning.fingerprint

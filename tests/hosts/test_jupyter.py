@@ -1,0 +1,111 @@
+"""A real Jupyter kernel (ipykernel, driven by jupyter_client): cells run inside the kernel's own
+running loop, so ``apply()`` there must say what is not in effect and name fixes that work there,
+and those fixes must work.
+
+Needs the ``hosts`` extra (make test-hosts). The kernel's files go to a temporary directory.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+if importlib.util.find_spec("jupyter_client") is None or importlib.util.find_spec("ipykernel") is None:
+    pytest.skip("needs the hosts extra (make test-hosts)", allow_module_level=True)
+
+pytestmark = pytest.mark.hosts
+
+EAGER = sys.version_info >= (3, 12)
+
+REPORT = """
+import asyncio, json
+import flujo_tuning
+
+def _report(tuning, differences):
+    loop = asyncio.get_running_loop()
+    factory = loop.get_task_factory()
+    print("REPORT " + json.dumps({
+        "loop": f"{type(loop).__module__}.{type(loop).__qualname__}",
+        "task_factory": None if factory is None else getattr(factory, "__qualname__", repr(factory)),
+        "verify": differences,
+        "in_effect": {d.component: d.in_effect for d in tuning.decisions},
+        "reason": tuning.decision("event_loop").reason,
+    }))
+"""
+
+
+@pytest.fixture
+def kernel(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    from jupyter_client.manager import start_new_kernel
+
+    for name in ("JUPYTER_RUNTIME_DIR", "JUPYTER_DATA_DIR", "JUPYTER_CONFIG_DIR", "IPYTHONDIR"):
+        monkeypatch.setenv(name, str(tmp_path / name.lower()))
+    manager, client = start_new_kernel(kernel_name="python3", startup_timeout=60, cwd=str(tmp_path))
+    try:
+        yield client
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
+
+
+def _run(client: Any, code: str) -> tuple[str, dict[str, Any]]:
+    """Run *code* in a cell (bounded: 60 s); its printed output and the reply's content."""
+    printed: list[str] = []
+
+    def output(message: dict[str, Any]) -> None:
+        if message["msg_type"] == "stream":
+            printed.append(message["content"]["text"])
+        elif message["msg_type"] == "error":
+            printed.append("ERROR " + message["content"]["ename"] + ": " + message["content"]["evalue"])
+
+    reply = client.execute_interactive(code, timeout=60, output_hook=output)
+    return "".join(printed), reply["content"]
+
+
+def _report(printed: str) -> dict[str, Any]:
+    (line,) = [line for line in printed.splitlines() if line.startswith("REPORT ")]
+    result: dict[str, Any] = json.loads(line.removeprefix("REPORT "))
+    return result
+
+
+def test_apply_in_a_cell_says_the_kernel_s_loop_is_kept_and_names_the_jupyter_fix(kernel: Any) -> None:
+    printed, reply = _run(kernel, REPORT + "_report(flujo_tuning.apply('debug'), flujo_tuning.verify())")
+    assert reply["status"] == "ok", printed
+    report = _report(printed)
+    assert report["in_effect"]["event_loop"] is False  # the kernel's loop is not in debug mode
+    assert "the Jupyter kernel made this loop and keeps it" in report["reason"]
+    assert report["verify"] == ["asyncio_debug: decided on but the running loop's debug mode is off"]
+
+
+def test_the_fixes_the_reason_names_work_in_the_kernel(kernel: Any) -> None:
+    code = REPORT + (
+        "tuning = flujo_tuning.apply('debug')\n"
+        "_report(tuning, tuning.configure_loop(asyncio.get_running_loop()))\n"
+    )
+    printed, reply = _run(kernel, code)
+    assert reply["status"] == "ok", printed
+    assert _report(printed)["verify"] == []  # the kernel's loop now runs in debug mode
+    printed, reply = _run(kernel, "print('STILL ALIVE', 1 + 1)")
+    assert "STILL ALIVE 2" in printed  # and the kernel still works
+
+    code = (
+        "async def main():\n    return flujo_tuning.verify()\n"
+        "print('ON OUR LOOP', await asyncio.to_thread(flujo_tuning.run, main()))\n"
+    )
+    printed, reply = _run(kernel, code)
+    assert reply["status"] == "ok", printed
+    assert "ON OUR LOOP []" in printed
+
+
+def test_run_in_a_cell_raises_our_error_saying_what_to_do(kernel: Any) -> None:
+    code = "import flujo_tuning\nasync def main():\n    return 1\nflujo_tuning.run(main())\n"
+    printed, reply = _run(kernel, code)
+    assert reply["status"] == "error"
+    assert reply["ename"] == "RunError"
+    assert "await" in reply["evalue"]

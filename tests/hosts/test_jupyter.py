@@ -105,7 +105,24 @@ def test_the_fixes_the_reason_names_work_in_the_kernel(kernel: Any) -> None:
 
 def test_run_in_a_cell_raises_our_error_saying_what_to_do(kernel: Any) -> None:
     code = "import flujo_tuning\nasync def main():\n    return 1\nflujo_tuning.run(main())\n"
-    printed, reply = _run(kernel, code)
+    _, reply = _run(kernel, code)
     assert reply["status"] == "error"
     assert reply["ename"] == "RunError"
     assert "await" in reply["evalue"]
+
+
+@pytest.mark.skipif(not EAGER, reason="eager tasks need Python 3.12")
+def test_eager_tasks_given_to_the_kernel_s_loop_keep_it_working(kernel: Any) -> None:
+    code = REPORT + (
+        "tuning = flujo_tuning.apply('throughput')\n"
+        "_report(tuning, tuning.configure_loop(asyncio.get_running_loop()))\n"
+    )
+    printed, reply = _run(kernel, code)
+    assert reply["status"] == "ok", printed
+    report = _report(printed)
+    assert report["task_factory"] is not None
+    assert [line.partition(":")[0] for line in report["verify"]] in (["event_loop"], [])  # uvloop or not
+    for cell in range(3):  # the kernel still runs cells, top-level await included
+        printed, reply = _run(kernel, f"await asyncio.sleep(0)\nprint('CELL', {cell})")
+        assert reply["status"] == "ok", printed
+        assert f"CELL {cell}" in printed

@@ -126,3 +126,43 @@ def test_eager_tasks_given_to_the_kernel_s_loop_keep_it_working(kernel: Any) -> 
         printed, reply = _run(kernel, f"await asyncio.sleep(0)\nprint('CELL', {cell})")
         assert reply["status"] == "ok", printed
         assert f"CELL {cell}" in printed
+
+
+def test_an_ipython_startup_file_claims_only_what_the_cells_loop_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a startup file can and cannot do: its apply() runs before the kernel's loop runs."""
+    from jupyter_client.manager import start_new_kernel
+
+    ipython = tmp_path / "ipython"
+    startup = ipython / "profile_default" / "startup"
+    startup.mkdir(parents=True)
+    (startup / "00-flujo.py").write_text("import flujo_tuning\nflujo_tuning.apply('throughput')\n")
+    monkeypatch.setenv("IPYTHONDIR", str(ipython))
+    monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(tmp_path / "runtime"))
+    manager, client = start_new_kernel(kernel_name="python3", startup_timeout=60, cwd=str(tmp_path))
+    try:
+        code = REPORT + (
+            "tuning = flujo_tuning.current()\n"
+            "_report(tuning, flujo_tuning.verify())\n"
+            "print('SCOPE', tuning.decision('task_factory').reason)\n"
+        )
+        printed, reply = _run(client, code)
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
+    assert reply["status"] == "ok", printed
+    report = _report(printed)
+    if EAGER:
+        assert "eager tasks go only into loops flujo_tuning makes" in printed
+    # The startup file ran before the kernel made its loop: the loop class is the decided one
+    # (through our loop policy), the debug mode too; eager tasks, as the reason says, are only in
+    # loops we make, and verify() in the cell says this one has none.
+    differing = {line.partition(":")[0] for line in report["verify"]}
+    if sys.version_info < (3, 14):  # no loop policy on 3.14+: the kernel's loop stays stock there
+        assert report["in_effect"]["event_loop"] is True
+        assert report["loop"] == "uvloop.Loop" or "uvloop" not in report["reason"]
+        assert not differing & {"event_loop", "asyncio_debug"}, report
+    if EAGER:
+        assert report["task_factory"] is None
+        assert differing == {"task_factory"}

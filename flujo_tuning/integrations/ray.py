@@ -23,10 +23,15 @@ SETUP_HOOK = "flujo_tuning.integrations.ray.setup_worker"
 
 
 def setup_worker() -> None:
-    """Ray's worker_process_setup_hook: apply the tuning the runtime_env's variables describe."""
-    from ..runtime.apply import worker_init
+    """Ray's worker_process_setup_hook: apply the tuning the runtime_env's variables describe.
+
+    The worker's async-actor loops are Ray's, made with ``asyncio.new_event_loop()``: using this
+    integration asks us to tune them, so they get the decided task factory too (eager tasks go only
+    into loops we make or are asked to configure)."""
+    from ..runtime.apply import worker_init, worker_loops_are_ours
 
     worker_init()
+    worker_loops_are_ours()
 
 
 def runtime_env(tuning: Tuning | None = None, base: dict[str, Any] | None = None) -> dict[str, Any]:

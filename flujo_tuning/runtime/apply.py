@@ -25,6 +25,7 @@ __all__ = [
     "reset",
     "verify",
     "worker_init",
+    "worker_loops_are_ours",
 ]
 
 
@@ -114,6 +115,18 @@ def worker_init(environ: dict[str, str] | None = None) -> None:
     if environ:
         os.environ.update(environ)
     apply()
+
+
+def worker_loops_are_ours() -> None:
+    """Make every new loop of this process with ``loop_factory``, task factory included (Python
+    3.10 to 3.13): for a host process we were asked to tune whole, whose loops are made with plain
+    ``asyncio.new_event_loop()`` (Ray's workers, through our Ray integration)."""
+    tuning = STATE.current
+    if tuning is None or not loop_install.POLICIES or tuning.settings.task_factory_scope == "process":
+        return
+    if tuning.installs_policy or tuning.loop_factory is not tuning.plain_loop_factory:
+        with STATE.lock:
+            loop_install.install(tuning.loop_factory)
 
 
 def current() -> Tuning | None:

@@ -220,7 +220,10 @@ def _policy_differences(tuning: Tuning) -> list[str]:
     from .loop_install import TunedEventLoopPolicy
 
     policy = asyncio.get_event_loop_policy()
-    if isinstance(policy, TunedEventLoopPolicy) and policy.loop_factory is tuning.plain_loop_factory:
+    if isinstance(policy, TunedEventLoopPolicy) and policy.loop_factory in (
+        tuning.plain_loop_factory,
+        tuning.loop_factory,
+    ):
         return []
     return [
         f"event_loop: the loop policy apply() installed was replaced by {qualified_name(type(policy))}: "

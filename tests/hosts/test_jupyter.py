@@ -42,7 +42,7 @@ def _report(tuning, differences):
 
 @pytest.fixture
 def kernel(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    from jupyter_client.manager import start_new_kernel
+    from jupyter_client.manager import start_new_kernel  # type: ignore[import-not-found,unused-ignore]
 
     for name in ("JUPYTER_RUNTIME_DIR", "JUPYTER_DATA_DIR", "JUPYTER_CONFIG_DIR", "IPYTHONDIR"):
         monkeypatch.setenv(name, str(tmp_path / name.lower()))
@@ -132,7 +132,7 @@ def test_an_ipython_startup_file_claims_only_what_the_cells_loop_runs(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """What a startup file can and cannot do: its apply() runs before the kernel's loop runs."""
-    from jupyter_client.manager import start_new_kernel
+    from jupyter_client.manager import start_new_kernel  # type: ignore[import-not-found,unused-ignore]
 
     ipython = tmp_path / "ipython"
     startup = ipython / "profile_default" / "startup"

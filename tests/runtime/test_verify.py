@@ -233,3 +233,16 @@ def test_configure_loop_logs_what_it_set_and_what_still_differs() -> None:
     assert event["set"] == ["asyncio_debug=on"]
     assert event["differences"] == []
     assert event["fingerprint"] == tuning.fingerprint
+
+
+@pytest.mark.skipif(not EAGER or sys.version_info >= (3, 14), reason="eager tasks and loop policies")
+def test_a_process_tuned_whole_by_an_integration_gets_eager_tasks_in_every_new_loop() -> None:
+    """Ray's workers (through our Ray integration): the loops Ray makes are ours to tune."""
+    from flujo_tuning.runtime.apply import worker_loops_are_ours
+
+    tuning = apply("throughput", event_loop="asyncio")
+    assert asyncio.run(_verify()) != []  # plain asyncio.run(): not ours, no eager tasks
+    worker_loops_are_ours()
+    assert asyncio.run(_verify()) == []
+    assert verify() == []  # and the policy in place is still recognised as ours
+    assert tuning.installs_policy is False  # stock class and no debug: apply() alone installs none

@@ -40,12 +40,19 @@ def _report(tuning, differences):
 """
 
 
+def _host_warnings_are_not_ours(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The kernel process is the host's: its own DeprecationWarnings (tornado's "There is no current
+    event loop") must not kill it. Ours are errors in the core suite."""
+    monkeypatch.delenv("PYTHONWARNINGS", raising=False)
+
+
 @pytest.fixture
 def kernel(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     from jupyter_client.manager import start_new_kernel  # type: ignore[import-not-found,unused-ignore]
 
     for name in ("JUPYTER_RUNTIME_DIR", "JUPYTER_DATA_DIR", "JUPYTER_CONFIG_DIR", "IPYTHONDIR"):
         monkeypatch.setenv(name, str(tmp_path / name.lower()))
+    _host_warnings_are_not_ours(monkeypatch)
     manager, client = start_new_kernel(kernel_name="python3", startup_timeout=60, cwd=str(tmp_path))
     try:
         yield client
@@ -139,6 +146,7 @@ def test_an_ipython_startup_file_claims_only_what_the_cells_loop_runs(
     startup.mkdir(parents=True)
     (startup / "00-flujo.py").write_text("import flujo_tuning\nflujo_tuning.apply('throughput')\n")
     monkeypatch.setenv("IPYTHONDIR", str(ipython))
+    _host_warnings_are_not_ours(monkeypatch)
     monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(tmp_path / "runtime"))
     manager, client = start_new_kernel(kernel_name="python3", startup_timeout=60, cwd=str(tmp_path))
     try:

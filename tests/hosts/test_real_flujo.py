@@ -131,11 +131,19 @@ def test_a_pipeline_runs_on_the_decided_loop_under_every_profile(project: Path, 
     assert report["profile"] == profile
     wheres = {s["where"] for s in report["seen"]}
     assert wheres == {"function step", "agent step"}
-    for seen in report["seen"]:  # both the sync Flujo.run() and run_result_async under run()
-        assert seen["verify"] == [], seen
+    assert len(report["seen"]) == 4
+    ours, flujo_s = report["seen"][:2], report["seen"][2:]  # run_result_async under run(); Flujo.run()
+    for seen in ours + flujo_s:
         expected = "uvloop.Loop" if report["choices"]["event_loop"] == "uvloop" else "asyncio."
         assert seen["loop"].startswith(expected)
-    assert len(report["seen"]) == 4
+    assert all(seen["verify"] == [] for seen in ours), ours
+    for seen in flujo_s:  # Flujo's sync run() makes its own loop: eager tasks only in ours
+        if report["choices"]["task_factory"] == "eager":
+            (difference,) = seen["verify"]
+            assert difference.startswith("task_factory: decided eager"), seen
+            assert seen["task_factory"] is None
+        else:
+            assert seen["verify"] == [], seen
 
 
 def test_flujos_defaults_persist_state_and_ephemeral_does_not(project: Path, tmp_path: Path) -> None:

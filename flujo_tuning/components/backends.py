@@ -63,6 +63,7 @@ TESTED_MINIMUM: Mapping[str, str] = MappingProxyType(
     {
         "uvloop": "0.19",
         "winloop": "0.1",
+        "rloop": "0.5",
         "orjson": "3.9",
         "msgspec": "0.18.6",
         "blake3": "0.4",

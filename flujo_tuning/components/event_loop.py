@@ -1,20 +1,27 @@
-"""Event loops: uvloop (not on Windows), winloop (Windows only), stdlib asyncio.
+"""Event loops: uvloop (not on Windows), winloop (Windows only), stdlib asyncio, and rloop
+(experimental: only when named).
 
 Like uvicorn's ``loops/auto.py``: ``auto`` tries the fast loop for this platform and falls back to
-asyncio, saying why.
+asyncio, saying why. rloop is never chosen by ``auto`` or a shipped profile: its authors say it is
+not ready for production.
 """
 
 from __future__ import annotations
 
 import asyncio
 import sys
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from .backends import Candidate, Platform, Unavailable, choose, import_backend, module_version
 from .decision import Decision
 
-__all__ = ["LoopBackend", "decide", "nest_asyncio_active"]
+__all__ = ["EXPERIMENTAL", "LoopBackend", "decide", "nest_asyncio_active"]
+
+#: Loops used only when named, never by ``auto``, a shipped profile or ``calibrate --search``
+#: (unless ``--experimental``).
+EXPERIMENTAL = frozenset({"rloop"})
 
 
 @dataclass(frozen=True, eq=False)
@@ -64,6 +71,48 @@ def _libuv_loader(
     return Candidate(name, backend, f"{name} {version}")
 
 
+def _load_rloop(platform: Platform) -> Candidate[LoopBackend]:
+    """rloop, probed like uvloop and then some: a loop that runs a task, since it is young."""
+    if platform.system == "win32":
+        raise Unavailable(f"rloop is not supported on {platform.system}")
+    if nest_asyncio_active():
+        raise Unavailable("nest_asyncio is active and cannot patch rloop loops")
+    module = import_backend("rloop")
+
+    async def a_task() -> int:
+        return await asyncio.get_running_loop().create_task(_one())
+
+    # rloop 0.5 leaves its loop's sockets open when the loop is closed (a ResourceWarning when the
+    # loop is freed): the probe's own loop is freed here, so that warning is not the host's.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        try:
+            probe = module.new_event_loop()
+            loop_class = type(probe)
+            try:
+                ran = probe.run_until_complete(a_task())
+            finally:
+                probe.close()
+                del probe
+        except Exception as exc:
+            raise Unavailable(f"rloop failed to run a loop ({type(exc).__name__}: {exc})") from exc
+    if ran != 1:
+        raise Unavailable(f"rloop ran a task that returned {ran!r} instead of 1")
+    version = module_version(module)
+    backend = LoopBackend("rloop", module.new_event_loop, version, loop_class)
+    return Candidate(
+        "rloop",
+        backend,
+        f"rloop {version} (experimental: its authors say it is not ready for production; "
+        "chosen only because it was named)",
+    )
+
+
+async def _one() -> int:
+    await asyncio.sleep(0)
+    return 1
+
+
 def _load_asyncio() -> Candidate[LoopBackend]:
     loop_class = stdlib_loop_class()
     return Candidate("asyncio", LoopBackend("asyncio", loop_class, "stdlib", loop_class), "stdlib asyncio")
@@ -87,6 +136,7 @@ def decide(
     loaders = {
         "uvloop": lambda: _libuv_loader("uvloop", False, platform, disabled_by),
         "winloop": lambda: _libuv_loader("winloop", True, platform, disabled_by),
+        "rloop": lambda: _load_rloop(platform),
         "asyncio": _load_asyncio,
     }
     fast = "winloop" if platform.system == "win32" else "uvloop"

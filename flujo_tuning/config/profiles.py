@@ -174,6 +174,19 @@ class ProfileCatalog:
             chain.append(parent)
         return chain
 
+    def stack(self, names: list[str], wanted_by: str) -> list[ProfileSource]:
+        """Profiles merged left to right, highest priority first: the last name's chain, then the
+        ones before it, each profile counted once at its first place (shared parents stay below
+        every profile of the stack, so ``default`` under ``ephemeral`` cannot undo ``throughput``)."""
+        if len(names) == 1:
+            return self.chain(names[0], wanted_by)
+        lowest_first: list[ProfileSource] = []
+        for name in names:
+            for profile in reversed(self.chain(name, wanted_by)):
+                if all(profile.name != kept.name for kept in lowest_first):
+                    lowest_first.append(profile)
+        return list(reversed(lowest_first))
+
     def info(self, name: str) -> ProfileInfo:
         profile = self.get(name, "listing")
         return ProfileInfo(profile.name, profile.description, profile.extends, profile.origin, profile.path)

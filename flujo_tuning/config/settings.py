@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from contextvars import ContextVar
 from pathlib import Path
 from types import MappingProxyType
@@ -31,10 +31,11 @@ __all__ = [
     "accepted",
     "env_var",
     "find_pyproject",
+    "profile_stack",
     "resolve",
 ]
 
-EventLoopName = Literal["auto", "uvloop", "asyncio", "winloop"]
+EventLoopName = Literal["auto", "uvloop", "asyncio", "winloop", "rloop"]
 TaskFactoryName = Literal["default", "eager"]
 TaskFactoryScope = Literal["run", "process"]
 CodecName = Literal["auto", "orjson", "msgspec", "json"]
@@ -80,11 +81,18 @@ class ResolvedSettings(BaseSettings):
     )
 
     profile: str = Field(
-        default="default", description="The profile whose values fill what no higher source sets."
+        default="default",
+        description=(
+            "The profile whose values fill what no higher source sets; several, separated by commas "
+            "(a list in pyproject.toml or apply()), are merged left to right: the last one wins."
+        ),
     )
     event_loop: EventLoopName = Field(
         default="auto",
-        description="Event loop: auto picks uvloop (winloop on Windows) when available, else asyncio.",
+        description=(
+            "Event loop: auto picks uvloop (winloop on Windows) when available, else asyncio; rloop "
+            "(experimental, not production-ready by its authors' word) only when named."
+        ),
     )
     task_factory: TaskFactoryName = Field(
         default="default",
@@ -135,6 +143,17 @@ class ResolvedSettings(BaseSettings):
     _provenance: Mapping[str, str] = PrivateAttr(default_factory=dict)
     _profile_chain: tuple[str, ...] = PrivateAttr(default=())
     _pyproject: Path | None = PrivateAttr(default=None)
+
+    @field_validator("profile", mode="before")
+    @classmethod
+    def _one_text_for_a_stack(cls, value: Any) -> Any:
+        # A stack (["throughput", "ephemeral"], or "throughput, ephemeral") reads as one text:
+        # the names, merged left to right, separated by commas (what FLUJO_PROFILE takes).
+        if isinstance(value, (list, tuple)) and all(isinstance(part, str) for part in value):
+            return ",".join(part.strip() for part in value)
+        if isinstance(value, str) and "," in value:
+            return ",".join(part.strip() for part in value.split(","))
+        return value
 
     @field_validator("*", mode="before")
     @classmethod
@@ -201,8 +220,21 @@ class ResolvedSettings(BaseSettings):
 
     @property
     def profile_chain(self) -> tuple[str, ...]:
-        """The selected profile followed by the profiles it extends."""
+        """The profiles whose values count, highest first: the selected profile (the last of a
+        stack first), each followed by the profiles it extends that no later one does."""
         return self._profile_chain
+
+    def selection(self) -> str:
+        """What was selected, in words: ``profile 'throughput' (throughput -> default)``, or for a
+        stack ``profiles throughput + ephemeral, merged left to right (values from ephemeral, then
+        throughput, then default)``."""
+        names = self.profile.split(",")
+        if len(names) == 1:
+            return f"profile {self.profile!r} ({' -> '.join(self.profile_chain)})"
+        return (
+            f"profiles {' + '.join(names)}, merged left to right "
+            f"(values from {', then '.join(self.profile_chain)})"
+        )
 
     def values(self) -> dict[str, Any]:
         """The settings as plain values (``buffer_size`` as an int), e.g. to pass back to resolve()."""
@@ -317,16 +349,32 @@ def _report_near_misses(problems: list[str], strict: bool) -> None:
 
 def _select_profile(
     arguments: ArgumentSource, env: FlujoEnvSource, dotenv: DotenvSource, pyproject: PyprojectSource
-) -> tuple[str, str]:
+) -> tuple[list[str], str]:
+    """The selected profile, or stack of profiles (merged left to right), and who selected it."""
     for source in (arguments, env, dotenv, pyproject):
         value = source().get("profile")
         if value is not None:
-            if not isinstance(value, str) or not value.strip():
-                raise ConfigError(
-                    f"{source.describe('profile')}: profile must be a non-empty name, got {value!r}"
-                )
-            return value.strip(), source.describe("profile")
-    return "default", "default"
+            where = source.describe("profile")
+            return profile_stack(value, where), where
+    return ["default"], "default"
+
+
+def profile_stack(value: Any, where: str) -> list[str]:
+    """``"throughput,ephemeral"`` or ``["throughput", "ephemeral"]`` -> the names, checked."""
+    if isinstance(value, str):
+        names = [part.strip() for part in value.split(",")]
+    elif isinstance(value, (list, tuple)) and all(isinstance(part, str) for part in value):
+        names = [part.strip() for part in value]
+    else:
+        raise ConfigError(f"{where}: profile must be a name or a list of names, got {value!r}")
+    if not names or not all(names):
+        raise ConfigError(
+            f"{where}: profile must be a non-empty name, or names separated by commas, got {value!r}"
+        )
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise ConfigError(f"{where}: profile {repeated[0]!r} is listed twice in {value!r}")
+    return names
 
 
 def _pyproject_path(
@@ -350,7 +398,7 @@ def _pyproject_path(
 
 
 def resolve(
-    profile: str | None = None,
+    profile: str | Sequence[str] | None = None,
     *,
     pyproject: str | os.PathLike[str] | None = None,
     **overrides: Any,
@@ -363,7 +411,7 @@ def resolve(
 
 
 def resolve_labelled(
-    profile: str | None = None,
+    profile: str | Sequence[str] | None = None,
     *,
     pyproject: str | os.PathLike[str] | None = None,
     overrides: dict[str, Any] | None = None,
@@ -392,7 +440,7 @@ def resolve_labelled(
     env.defer_to(dotenv.env_vars)
 
     selected, selected_by = _select_profile(arguments, env, dotenv, project)
-    chain = ProfileCatalog(ResolvedSettings, project).chain(selected, selected_by)
+    chain = ProfileCatalog(ResolvedSettings, project).stack(selected, selected_by)
 
     sources: list[Labelled] = [arguments, env, dotenv, project, *chain]
     token = _PLAN.set((arguments, env, dotenv, project, *chain))

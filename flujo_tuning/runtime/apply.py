@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from typing import Any
 
 from ..cache_keys.maker import canonical_bytes as default_canonical_bytes
@@ -30,7 +31,10 @@ __all__ = [
 
 
 def apply(
-    profile: str | None = None, *, pyproject: str | os.PathLike[str] | None = None, **overrides: Any
+    profile: str | Sequence[str] | None = None,
+    *,
+    pyproject: str | os.PathLike[str] | None = None,
+    **overrides: Any,
 ) -> Tuning:
     """Resolve settings, decide each component, install the event-loop set-up, log each decision.
 
@@ -81,7 +85,10 @@ def canonical_bytes(obj: Any) -> bytes:
 
 
 def preview(
-    profile: str | None = None, *, pyproject: str | os.PathLike[str] | None = None, **overrides: Any
+    profile: str | Sequence[str] | None = None,
+    *,
+    pyproject: str | os.PathLike[str] | None = None,
+    **overrides: Any,
 ) -> Tuning:
     """The Tuning apply() would make here, with nothing installed, logged or kept (a dry run).
 

@@ -142,8 +142,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
         print(json.dumps(document, indent=2, default=str))
         return 0
     console = _console()
-    chain = " -> ".join(settings.profile_chain)
-    table = _table("setting", "value", "source", title=f"settings: profile {settings.profile!r} ({chain})")
+    table = _table("setting", "value", "source", title=f"settings: {settings.selection()}")
     for name, value in settings.values().items():
         table.add_row(name, str(value), settings.provenance[name])
     console.print(table)

@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     _show_events_on_the_console()
     try:
         settings = flujo_tuning.resolve(profile)
-        print(f"== settings for profile {settings.profile!r} (chain: {' -> '.join(settings.profile_chain)})")
+        print(f"== settings for {settings.selection()}")
         width = max(len(name) for name in settings.provenance)
         for name, value in settings.values().items():
             print(f"  {name:<{width}}  {value!s:<10}  from {settings.provenance[name]}")

@@ -23,6 +23,7 @@ else:  # pragma: no cover - Python 3.10
 #: backend -> (setting, value that asks for it, the version attribute it reports)
 REQUESTS = {
     "uvloop": ("event_loop", "uvloop", "__version__"),
+    "rloop": ("event_loop", "rloop", "__version__"),
     "orjson": ("codec", "orjson", "__version__"),
     "msgspec": ("codec", "msgspec", "__version__"),
     "blake3": ("hasher", "blake3", "__version__"),

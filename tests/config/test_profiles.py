@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -72,3 +73,82 @@ def test_catalog_lists_inline_and_dir_profiles(project: Path) -> None:
         "stdlib",
         (project / "d" / "fromdir.toml").resolve(),
     )
+
+
+# Stacked profiles: merged left to right, the last one wins, from every place a profile is chosen.
+
+
+def _stacked(settings: object) -> None:
+    from flujo_tuning import ResolvedSettings
+
+    assert isinstance(settings, ResolvedSettings)
+    assert settings.profile == "throughput,ephemeral"
+    assert settings.profile_chain == ("ephemeral", "throughput", "default")
+    assert (settings.task_factory, int(settings.buffer_size)) == ("eager", 65536)  # from throughput
+    assert (settings.state_backend, settings.tracing) == ("memory", "off")  # from ephemeral
+    assert settings.provenance["task_factory"] == "shipped profile 'throughput'"
+    assert settings.provenance["state_backend"] == "shipped profile 'ephemeral'"
+    assert settings.provenance["event_loop"] == "shipped profile 'default'"
+    assert settings.selection() == (
+        "profiles throughput + ephemeral, merged left to right "
+        "(values from ephemeral, then throughput, then default)"
+    )
+
+
+def test_a_stack_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FLUJO_PROFILE", " throughput , ephemeral ")
+    _stacked(resolve())
+
+
+def test_a_stack_from_a_list_in_pyproject(project: Path) -> None:
+    write(project / "pyproject.toml", '[tool.flujo_tuning]\nprofile = ["throughput", "ephemeral"]\n')
+    _stacked(resolve())
+
+
+def test_a_stack_from_apply_and_its_environ_round_trip(monkeypatch: pytest.MonkeyPatch) -> None:
+    import flujo_tuning
+
+    tuning = flujo_tuning.apply(["throughput", "ephemeral"])
+    _stacked(tuning.settings)
+    for name, value in tuning.environ().items():
+        monkeypatch.setenv(name, value)
+    assert flujo_tuning.preview().fingerprint == tuning.fingerprint
+
+
+def test_the_last_profile_of_a_stack_wins_and_shared_parents_never_undo_an_earlier_one() -> None:
+    settings = resolve("debug,low-memory")  # low-memory extends default; debug sets the loop
+    assert settings.event_loop == "asyncio"  # debug's, not undone by default under low-memory
+    assert int(settings.buffer_size) == 1024  # low-memory's
+    assert resolve("low-memory,throughput").buffer_size == 65536  # the last one wins
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("throughput,,ephemeral", "profile must be a non-empty name, or names separated by commas"),
+        ("throughput,throughput", "profile 'throughput' is listed twice"),
+        (
+            "throughput,ephemral",
+            "unknown profile 'ephemral' (selected by environment variable FLUJO_PROFILE) (did you mean"
+            " 'ephemeral'?)",
+        ),
+    ],
+)
+def test_a_bad_stack_is_refused_naming_its_source(
+    monkeypatch: pytest.MonkeyPatch, value: str, message: str
+) -> None:
+    from flujo_tuning import ConfigError
+
+    monkeypatch.setenv("FLUJO_PROFILE", value)
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        resolve()
+
+
+def test_a_list_with_a_non_name_in_pyproject_is_refused(project: Path) -> None:
+    from flujo_tuning import ConfigError
+
+    write(project / "pyproject.toml", '[tool.flujo_tuning]\nprofile = ["throughput", 3]\n')
+    with pytest.raises(
+        ConfigError, match=r"profile must be a name or a list of names, got \['throughput', 3\]"
+    ):
+        resolve()

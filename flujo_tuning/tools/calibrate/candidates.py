@@ -90,8 +90,12 @@ def _candidate(name: str, profile: str, overrides: dict[str, str], pyproject: Pa
     return Planned(result, settings.environ(), runs, reasons)
 
 
-def _search_variations(current: str, pyproject: PathLike = None) -> list[tuple[str, dict[str, str]]]:
-    """The current profile with one component changed, where that changes what runs here."""
+def _search_variations(
+    current: str, pyproject: PathLike = None, experimental: bool = False
+) -> list[tuple[str, dict[str, str]]]:
+    """The current profile with one component changed, where that changes what runs here
+    (experimental loops only when asked for)."""
+    from ...components.event_loop import EXPERIMENTAL
     from ...config.settings import ResolvedSettings
     from ...runtime.apply import preview
 
@@ -105,7 +109,7 @@ def _search_variations(current: str, pyproject: PathLike = None) -> list[tuple[s
                 v for v in get_args(ResolvedSettings.model_fields[component].annotation) if v != "auto"
             ]
         for value in options:
-            if value in NOT_SEARCHED:
+            if value in NOT_SEARCHED or (value in EXPERIMENTAL and not experimental):
                 continue
             try:
                 varied = preview(current, pyproject=pyproject, **{component: value})
@@ -137,6 +141,8 @@ def _candidates(
     profiles: Sequence[str] | None,
     search: bool,
     pyproject: PathLike = None,
+    *,
+    experimental: bool = False,
 ) -> list[Planned]:
     """Every candidate, the current profile and ``stdlib`` first (the references of the ratios);
     a candidate that runs exactly what an earlier one runs is marked ``same_as`` it."""
@@ -152,7 +158,10 @@ def _candidates(
     names = list(dict.fromkeys([current, "stdlib", *names]))
     chosen: list[tuple[str, str, dict[str, str]]] = [(name, name, {}) for name in names]
     if search:
-        chosen += [(name, current, overrides) for name, overrides in _search_variations(current, pyproject)]
+        chosen += [
+            (name, current, overrides)
+            for name, overrides in _search_variations(current, pyproject, experimental)
+        ]
     planned = [_candidate(name, profile, overrides, pyproject) for name, profile, overrides in chosen]
     first: dict[tuple[tuple[str, str], ...], Planned] = {}
     for candidate in planned:

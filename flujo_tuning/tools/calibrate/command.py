@@ -31,6 +31,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "what runs here; codec and hasher variants only if TARGET uses them)",
     )
     parser.add_argument(
+        "--experimental",
+        action="store_true",
+        help="with --search, also experimental event loops (rloop, when installed: not "
+        "production-ready by its authors' word)",
+    )
+    parser.add_argument(
         "--budget",
         default="60s",
         help="time for the whole run, e.g. 60s, 90, 2m (default 60s); a hanging TARGET is reported "
@@ -88,6 +94,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
             pyproject=args.pyproject,
             profiles=profiles,
             search=args.search,
+            experimental=args.experimental,
             budget=budget,
             rounds=args.rounds,
             progress=sys.stderr.isatty() and not args.json,

@@ -36,6 +36,7 @@ def calibrate(
     *,
     profiles: Sequence[str] | None = None,
     search: bool = False,
+    experimental: bool = False,
     budget: float = 60.0,
     rounds: int | None = None,
     progress: bool = False,
@@ -47,7 +48,8 @@ def calibrate(
     *profiles*: the candidates (default: every shipped and project profile); the current profile
     and ``stdlib`` are always measured, as references for the ratios; an unknown name is refused
     before anything runs. Candidates that decide the same here are measured once and reported
-    together. *search*: also the current profile with one component changed at a time. *budget*:
+    together. *search*: also the current profile with one component changed at a time
+    (*experimental*: experimental event loops too, rloop). *budget*:
     seconds for the whole run, rounds included (a target that hangs is reported within the budget
     and a few seconds' grace); *rounds*: at most this many (default: as many as the budget allows,
     up to 15). Raises :class:`CalibrationError` for a bad TARGET (with its import error or
@@ -67,13 +69,17 @@ def calibrate(
         raise CalibrationError(f"budget must be positive, got {budget!r}")
     if rounds is not None and rounds < 1:
         raise CalibrationError(f"rounds must be at least 1, got {rounds!r}")
+    if experimental and not search:
+        raise CalibrationError(
+            "experimental (--experimental) only adds candidates to search (--search): use both"
+        )
     started = time.monotonic()
     directory = Path(cwd).resolve() if cwd is not None else Path.cwd()
     # The project: *pyproject*, else FLUJO_PYPROJECT's (as for any process), else the one found from *cwd*.
     if pyproject is None and not os.environ.get("FLUJO_PYPROJECT", "").strip():
         pyproject = find_pyproject(directory)
     current = resolve(pyproject=pyproject).profile
-    planned = _candidates(current, profiles, search, pyproject)
+    planned = _candidates(current, profiles, search, pyproject, experimental=experimental)
     report = CalibrationReport(
         target=target,
         current=current,

@@ -4,6 +4,7 @@ by the test."""
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import signal
@@ -112,16 +113,37 @@ def server(command: list[str], cwd: Path, port: int, **env: str) -> Iterator[sub
                 time.sleep(0.1)
         yield process
     finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:  # pragma: no cover - a stuck server
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
-        for stream in (process.stdout, process.stderr):
-            if stream is not None and not stream.closed:
-                stream.close()
+        stop(process)
+
+
+def stop(process: subprocess.Popen[str]) -> None:
+    """Stop a process started in a session of its own, with all its children (SIGTERM, then
+    SIGKILL after 20 s), and close its pipes."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:  # pragma: no cover - a stuck server
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+    for stream in (process.stdout, process.stderr):
+        if stream is not None and not stream.closed:
+            stream.close()
+
+
+def keep_alive(port: int, requests: int) -> list[dict[str, Any]]:
+    """*requests* GET requests on one connection, each bounded by a 10 s timeout: the reports."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        reports = []
+        for _ in range(requests):
+            connection.request("GET", "/")
+            response = connection.getresponse()
+            assert response.status == 200
+            reports.append(json.loads(response.read()))
+        return reports
+    finally:
+        connection.close()
 
 
 def asgi_project(project: Path, at_import: str = "", at_startup: str = "pass") -> Path:

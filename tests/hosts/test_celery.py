@@ -11,7 +11,6 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
-import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -24,6 +23,7 @@ import pytest
 import flujo_tuning
 
 from ..conftest import write
+from .serving import stop
 
 if importlib.util.find_spec("celery") is None:  # not imported here: Celery runs in subprocesses
     pytest.skip("needs the hosts extra (make test-hosts)", allow_module_level=True)
@@ -106,13 +106,7 @@ def _worker(tmp_path: Path, pool: str) -> Iterator[subprocess.Popen[str]]:
     try:
         yield process
     finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.communicate(timeout=30)
-        except subprocess.TimeoutExpired:  # pragma: no cover - a stuck worker
-            os.killpg(process.pid, signal.SIGKILL)
-            process.communicate(timeout=10)
+        stop(process)
 
 
 def _ask(tmp_path: Path) -> dict[str, Any]:

@@ -7,17 +7,14 @@ Needs the ``hosts`` extra (make test-hosts).
 
 from __future__ import annotations
 
-import http.client
 import importlib.util
-import json
 import signal
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from .serving import asgi_project, free_port, server
+from .serving import asgi_project, free_port, keep_alive, server
 
 if importlib.util.find_spec("granian") is None:
     pytest.skip("needs the hosts extra (make test-hosts)", allow_module_level=True)
@@ -29,20 +26,6 @@ STDLIB_LOOP = "asyncio.unix_events._UnixSelectorEventLoop"
 PROFILES = sorted(p.stem for p in (Path(__file__).parents[2] / "profiles").glob("*.toml"))
 #: The recipe of docs/deploying.md: granian's loop is set, not running, when the app is imported.
 AT_IMPORT = "tuning = flujo_tuning.apply()\nCONFIGURED = tuning.configure_loop(asyncio.get_event_loop())"
-
-
-def _keep_alive(port: int, requests: int) -> list[dict[str, Any]]:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    try:
-        reports = []
-        for _ in range(requests):
-            connection.request("GET", "/")
-            response = connection.getresponse()
-            assert response.status == 200
-            reports.append(json.loads(response.read()))
-        return reports
-    finally:
-        connection.close()
 
 
 def _granian(port: int, loop: str) -> list[str]:
@@ -61,7 +44,7 @@ def test_every_shipped_profile_with_the_matching_loop_and_configure_loop(
     project = asgi_project(tmp_path, at_import=AT_IMPORT)
     command = _granian(port, "asyncio" if stock else "uvloop")
     with server(command, project, port, FLUJO_PROFILE=profile) as process:
-        reports = _keep_alive(port, 3)
+        reports = keep_alive(port, 3)
         process.send_signal(signal.SIGINT)
         out, err = process.communicate(timeout=20)
     assert "Traceback" not in err
@@ -78,7 +61,7 @@ def test_without_configure_loop_the_decision_says_it_is_not_in_effect(tmp_path: 
     port = free_port()
     project = asgi_project(tmp_path, at_import="flujo_tuning.apply()")
     with server(_granian(port, "uvloop"), project, port, FLUJO_PROFILE="throughput") as process:
-        (report,) = _keep_alive(port, 1)
+        (report,) = keep_alive(port, 1)
         process.send_signal(signal.SIGINT)
         process.communicate(timeout=20)
     assert report["task_factory"] is None
@@ -93,7 +76,7 @@ def test_a_loop_class_other_than_the_decision_is_reported_with_the_granian_fix(t
     port = free_port()
     project = asgi_project(tmp_path, at_import="flujo_tuning.apply()")
     with server(_granian(port, "uvloop"), project, port, FLUJO_PROFILE="stdlib") as process:
-        (report,) = _keep_alive(port, 1)
+        (report,) = keep_alive(port, 1)
         process.send_signal(signal.SIGINT)
         process.communicate(timeout=20)
     assert report["verify"][0].startswith("event_loop: decided asyncio")

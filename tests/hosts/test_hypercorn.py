@@ -9,18 +9,15 @@ Needs the ``hosts`` extra (make test-hosts).
 
 from __future__ import annotations
 
-import http.client
 import importlib.util
-import json
 import os
 import signal
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from .serving import asgi_project, free_port, server
+from .serving import asgi_project, free_port, keep_alive, server
 
 if importlib.util.find_spec("hypercorn") is None:
     pytest.skip("needs the hosts extra (make test-hosts)", allow_module_level=True)
@@ -30,21 +27,6 @@ pytestmark = pytest.mark.hosts
 EAGER = sys.version_info >= (3, 12)
 STDLIB_LOOP = "asyncio.unix_events._UnixSelectorEventLoop"
 PROFILES = sorted(p.stem for p in (Path(__file__).parents[2] / "profiles").glob("*.toml"))
-
-
-def _keep_alive(port: int, requests: int) -> list[dict[str, Any]]:
-    """*requests* requests on one connection, each bounded by a 10 s timeout."""
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    try:
-        reports = []
-        for _ in range(requests):
-            connection.request("GET", "/")
-            response = connection.getresponse()
-            assert response.status == 200
-            reports.append(json.loads(response.read()))
-        return reports
-    finally:
-        connection.close()
 
 
 def _hypercorn(port: int, *extra: str) -> list[str]:
@@ -58,7 +40,7 @@ def test_every_shipped_profile_serves_keep_alive_requests_and_stops_on_ctrl_c(
     port = free_port()
     project = asgi_project(tmp_path, at_import="flujo_tuning.apply()")
     with server(_hypercorn(port), project, port, FLUJO_PROFILE=profile) as process:
-        reports = _keep_alive(port, 3)
+        reports = keep_alive(port, 3)
         process.send_signal(signal.SIGINT)
         out, err = process.communicate(timeout=20)
     assert process.returncode == 0, err
@@ -86,7 +68,7 @@ def test_eager_tasks_in_hypercorn_s_loop_are_what_breaks_it(tmp_path: Path) -> N
     env = {"FLUJO_PROFILE": "throughput", "FLUJO_TASK_FACTORY_SCOPE": "process"}
     with server(_hypercorn(port), project, port, **env) as process:
         with pytest.raises(TimeoutError):
-            _keep_alive(port, 2)
+            keep_alive(port, 2)
         os.killpg(process.pid, signal.SIGKILL)  # the server and its worker process: it hangs
         _, err = process.communicate(timeout=20)
     assert "'HTTPStream' object has no attribute 'app_put'" in err
@@ -96,7 +78,7 @@ def test_apply_in_the_lifespan_names_the_hypercorn_fix(tmp_path: Path) -> None:
     port = free_port()
     project = asgi_project(tmp_path, at_startup="flujo_tuning.apply()")
     with server(_hypercorn(port), project, port, FLUJO_PROFILE="debug") as process:
-        (report,) = _keep_alive(port, 1)
+        (report,) = keep_alive(port, 1)
         process.send_signal(signal.SIGINT)
         process.communicate(timeout=20)
     assert "hypercorn made this loop" in report["reason"]

@@ -75,7 +75,7 @@ def test_probe_detects_uvloop_rejecting_the_stdlib_eager_factory_on_313() -> Non
     assert decision.choice == "eager"
     assert "flujo_tuning's eager adapter on uvloop" in decision.reason
     assert "asyncio.eager_task_factory failed the probe: TypeError" in decision.reason
-    assert asyncio.run(_created_task_started_immediately()) is True
+    assert flujo_tuning.run(_created_task_started_immediately()) is True
 
 
 @pytest.mark.skipif(not EAGER_SUPPORTED, reason="eager tasks need Python 3.12")

@@ -16,10 +16,22 @@ from dataclasses import dataclass, field
 
 from .decision import Decision
 
-__all__ = ["STATE_URI", "TRACING_OFF", "FlujoFacts", "decide"]
+__all__ = ["PINNED", "STATE_URI", "TRACING_OFF", "FlujoFacts", "OwnFile", "decide"]
 
 STATE_URI = "FLUJO_STATE_URI"
 TRACING_OFF = "FLUJO_DISABLE_TRACING"
+#: The state_backend value that names Flujo's own default file explicitly.
+PINNED = "pinned"
+
+
+@dataclass(frozen=True)
+class OwnFile:
+    """The FLUJO_STATE_URI naming the SQLite file Flujo uses when none is set, found by Flujo's rules."""
+
+    #: The URI, or None when it cannot be pinned here.
+    uri: str | None
+    #: Where the file is, or why it cannot be pinned.
+    note: str
 
 
 @dataclass(frozen=True)
@@ -30,12 +42,17 @@ class FlujoFacts:
     version: str | None
     #: The values of Flujo's variables that the user (not flujo_tuning) has set.
     user_env: Mapping[str, str] = field(default_factory=dict)
+    #: Flujo's own state file here (state_backend "pinned").
+    own_file: OwnFile = OwnFile(None, "not looked for")
 
 
-def _wanted(state_backend: str, tracing: str) -> dict[str, str]:
+def _wanted(state_backend: str, tracing: str, own_file: OwnFile) -> dict[str, str]:
     wanted = {}
     if state_backend == "memory":
         wanted[STATE_URI] = "memory://"
+    elif state_backend == PINNED:
+        if own_file.uri is not None:
+            wanted[STATE_URI] = own_file.uri
     elif state_backend != "keep":
         wanted[STATE_URI] = state_backend
     if tracing == "off":
@@ -43,7 +60,13 @@ def _wanted(state_backend: str, tracing: str) -> dict[str, str]:
     return wanted
 
 
-def _consequence(name: str, value: str) -> str:
+def _consequence(name: str, value: str, own_file: OwnFile) -> str:
+    if name == STATE_URI and value == own_file.uri:
+        return (
+            f"{name}={value}: Flujo's own state file ({own_file.note}), named so that one open backend "
+            "serves every run instead of one opened and shut down per run; as durable as Flujo's "
+            "default; its connections are closed before Python waits for threads at exit"
+        )
     if name == STATE_URI and value == "memory://":
         return f"{name}={value}: runs are kept in memory only and cannot be resumed after a crash"
     if name == STATE_URI:
@@ -56,9 +79,12 @@ def decide(
 ) -> tuple[Decision, dict[str, str]]:
     """The decision, and the variables apply() sets (empty when there is nothing to set)."""
     requested = f"state_backend={state_backend}, tracing={tracing}"
-    wanted = _wanted(state_backend, tracing)
+    wanted = _wanted(state_backend, tracing, facts.own_file)
+    unpinned = state_backend == PINNED and facts.own_file.uri is None
     if not wanted:
         reason = "Flujo's own state backend and tracing settings are left as they are"
+        if unpinned:
+            reason = f"Flujo's state file is not pinned: {facts.own_file.note}; tracing is left as it is"
         return Decision("flujo", requested, "keep", source, reason), {}
     if facts.version is None:
         would = ", ".join(f"{k}={v}" for k, v in wanted.items())
@@ -71,7 +97,9 @@ def decide(
             clauses.append(f"{name} is already set to {facts.user_env[name]!r} by the environment: kept")
         else:
             to_set[name] = value
-            clauses.append(_consequence(name, value))
+            clauses.append(_consequence(name, value, facts.own_file))
+    if unpinned:
+        clauses.append(f"Flujo's state file is not pinned: {facts.own_file.note}")
     choice = ", ".join(f"{k}={v}" for k, v in to_set.items()) or "keep"
     reason = f"Flujo {facts.version}: " + "; ".join(clauses)
     return Decision("flujo", requested, choice, source, reason), to_set

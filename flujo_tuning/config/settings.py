@@ -58,7 +58,7 @@ def env_var(name: str) -> str:
 EXTRA_ENV_VARS = frozenset({"FLUJO_PYPROJECT", "FLUJO_DOTENV"})
 
 _ACCEPTED_BOOLS = "true/false, 1/0, yes/no, on/off (any case)"
-_ACCEPTED_STATE = "'keep', 'memory' (or 'memory://'), or a SQLite URI 'sqlite:///path'"
+_ACCEPTED_STATE = "'keep', 'pinned', 'memory' (or 'memory://'), or a SQLite URI 'sqlite:///path'"
 #: Value errors of ours that say more than "invalid" (shown; the others are said by "accepted").
 _SPECIFIC = re.compile(r"whole number of bytes")
 _ACCEPTED_PROFILE = "a profile name: shipped, in profile_dirs, or inline in [tool.flujo_tuning.profiles]"
@@ -132,8 +132,9 @@ class ResolvedSettings(BaseSettings):
     state_backend: str = Field(
         default="keep",
         description=(
-            "Flujo's state backend (its FLUJO_STATE_URI): keep Flujo's own, memory (not durable: runs "
-            "cannot be resumed after a crash), or a SQLite URI sqlite:///path."
+            "Flujo's state backend (its FLUJO_STATE_URI): keep Flujo's own, pinned (Flujo's own file, "
+            "named so that runners share one open backend: same file, durable, faster), memory (not "
+            "durable: runs cannot be resumed after a crash), or a SQLite URI sqlite:///path."
         ),
     )
     tracing: TracingName = Field(
@@ -191,7 +192,7 @@ class ResolvedSettings(BaseSettings):
     @classmethod
     def _state_backend(cls, value: str) -> str:
         lowered = value.lower()
-        if lowered in ("keep", "memory"):
+        if lowered in ("keep", "memory", "pinned"):
             return lowered
         if lowered == "memory://":
             return "memory"

@@ -23,6 +23,8 @@ class _State:
     #: The event-loop policy in place before ours was installed; None when ours is not installed.
     saved_policy: asyncio.AbstractEventLoopPolicy | None = None
     fork_hook_registered: bool = False
+    #: Whether close_flujo_state runs before Python joins threads at exit (registered once).
+    flujo_exit_hook: bool = False
     #: Flujo's variables apply() set: name -> (value set, value it replaced or None).
     flujo_env: dict[str, tuple[str, str | None]] = field(default_factory=dict)
 

@@ -82,7 +82,10 @@ def _runs(tuning: Any, runs: int, *, defaults: bool) -> float:  # pragma: no-cov
             start = time.perf_counter()
             for _ in range(runs):
                 await runner.run_result_async(f"input {next(_inputs)}")
-            return time.perf_counter() - start
+            elapsed = time.perf_counter() - start
+            if runner.state_backend is not None:  # a pinned backend is not the runner's to close
+                await runner.state_backend.shutdown()
+            return elapsed
 
         loop = tuning.loop_factory()
         try:

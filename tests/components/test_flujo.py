@@ -12,12 +12,17 @@ import json
 import os
 import subprocess
 import sys
+import threading
+import types
 from pathlib import Path
 
 import pytest
 
 import flujo_tuning
 from flujo_tuning import apply, reset
+from flujo_tuning.components.flujo import OwnFile
+from flujo_tuning.runtime import flujo_env
+from flujo_tuning.runtime.state import STATE
 
 from ..conftest import write
 
@@ -55,13 +60,102 @@ def test_without_flujo_nothing_is_set_and_the_decision_says_so() -> None:
     assert STATE_URI not in os.environ
 
 
-def test_default_keeps_flujos_own_settings(flujo_installed: Path) -> None:
+def test_default_names_flujos_own_file_and_keeps_tracing(
+    flujo_installed: Path, project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    registered: list[object] = []
+    monkeypatch.setattr(threading, "_register_atexit", registered.append, raising=False)
+    monkeypatch.setattr(STATE, "flujo_exit_hook", False)
     decision = apply().decision("flujo")
-    assert decision.choice == "keep"
+    assert decision.choice == "FLUJO_STATE_URI=sqlite:///flujo_ops.db"
     assert decision.source == "shipped profile 'default'"
+    assert decision.reason == (
+        "Flujo 0.6.11: FLUJO_STATE_URI=sqlite:///flujo_ops.db: Flujo's own state file (flujo_ops.db in "
+        "the working directory), named so that one open backend serves every run instead of one "
+        "opened and shut down per run; as durable as Flujo's default; its connections are closed "
+        "before Python waits for threads at exit"
+    )
+    assert os.environ[STATE_URI] == "sqlite:///flujo_ops.db"
+    assert TRACING_OFF not in os.environ
+    assert registered == [flujo_env.close_flujo_state]
+    apply("ephemeral")
+    apply("default")
+    assert registered == [flujo_env.close_flujo_state]  # once per process
+    reset()
+    assert STATE_URI not in os.environ
+
+
+def test_stdlib_keeps_flujos_own_settings(flujo_installed: Path) -> None:
+    decision = apply("stdlib").decision("flujo")
+    assert decision.choice == "keep"
     assert decision.reason == "Flujo's own state backend and tracing settings are left as they are"
     assert STATE_URI not in os.environ
     assert TRACING_OFF not in os.environ
+
+
+def test_flujos_own_file_by_flujos_rules(tmp_path: Path) -> None:
+    work = tmp_path / "a" / "b"
+    work.mkdir(parents=True)
+    assert flujo_env.own_file(work, {}) == OwnFile(
+        "sqlite:///flujo_ops.db", "flujo_ops.db in the working directory"
+    )
+    # A flujo.toml in a parent without state_uri: a relative URI would resolve there, so in full.
+    write(tmp_path / "a" / "flujo.toml", "[settings]\n")
+    found = flujo_env.own_file(work, {})
+    assert found.uri == f"sqlite:///{(work / 'flujo_ops.db').resolve().as_posix()}"
+    assert found.uri.startswith("sqlite:////")
+    assert str(tmp_path / "a" / "flujo.toml") in found.note
+    # Flujo's own choice in its file is kept.
+    write(tmp_path / "a" / "flujo.toml", 'state_uri = "memory://"\n')
+    kept = flujo_env.own_file(work, {})
+    assert kept.uri is None
+    assert kept.note.endswith("sets state_uri = 'memory://': Flujo's, kept")
+    # FLUJO_CONFIG_PATH replaces the search; a missing file is Flujo's error, so nothing is pinned.
+    other = write(tmp_path / "elsewhere.toml", "")
+    assert str(flujo_env.own_file(work, {"FLUJO_CONFIG_PATH": str(other)}).uri).startswith("sqlite:////")
+    missing = flujo_env.own_file(work, {"FLUJO_CONFIG_PATH": str(tmp_path / "nope.toml")})
+    assert missing.uri is None
+    assert "does not exist" in missing.note
+    broken = write(tmp_path / "broken.toml", "state_uri = \n")
+    assert "cannot be read" in flujo_env.own_file(work, {"FLUJO_CONFIG_PATH": str(broken)}).note
+    assert flujo_env.own_file(work, {"FLUJO_TEST_MODE": "1"}) == OwnFile(
+        None, "FLUJO_TEST_MODE is on: Flujo keeps its state in memory"
+    )
+
+
+def test_without_a_hook_before_threads_are_joined_nothing_is_pinned(
+    flujo_installed: Path, project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delattr(threading, "_register_atexit", raising=False)
+    decision = apply().decision("flujo")
+    assert decision.choice == "keep"
+    assert decision.reason == (
+        "Flujo's state file is not pinned: this Python cannot close Flujo's state before it waits "
+        "for threads at exit; tracing is left as it is"
+    )
+    assert STATE_URI not in os.environ
+    both = apply(state_backend="pinned", tracing="off").decision("flujo")
+    assert both.choice == "FLUJO_DISABLE_TRACING=1"
+    assert both.reason.endswith(
+        "Flujo's state file is not pinned: this Python cannot close Flujo's "
+        "state before it waits for threads at exit"
+    )
+
+
+def test_the_exit_hook_runs_flujos_own_shutdown_all(monkeypatch: pytest.MonkeyPatch) -> None:
+    flujo_env.close_flujo_state()  # Flujo's SQLite backend never imported: nothing to do
+    calls: list[str] = []
+
+    class SQLiteBackend:
+        @classmethod
+        def shutdown_all(cls) -> None:
+            calls.append("shutdown_all")
+
+    module = types.ModuleType("flujo.state.backends.sqlite")
+    module.SQLiteBackend = SQLiteBackend  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "flujo.state.backends.sqlite", module)
+    flujo_env.close_flujo_state()
+    assert calls == ["shutdown_all"]
 
 
 def test_ephemeral_sets_flujos_variables_says_what_durability_is_lost_and_reset_removes_them(
@@ -96,7 +190,7 @@ def test_a_value_the_user_set_for_flujo_is_kept(
 
 def test_reapplying_another_profile_takes_back_what_we_set(flujo_installed: Path) -> None:
     apply("ephemeral")
-    apply("default")
+    apply("stdlib")
     assert STATE_URI not in os.environ
     assert apply("ephemeral").decision("flujo").choice.startswith("FLUJO_STATE_URI=memory://")
 
@@ -118,7 +212,7 @@ def test_a_bad_state_backend_names_the_accepted_values(value: str) -> None:
         flujo_tuning.resolve(state_backend=value)
     assert str(caught.value) == (
         f"argument state_backend: invalid value {value!r} for state_backend; "
-        "accepted: 'keep', 'memory' (or 'memory://'), or a SQLite URI 'sqlite:///path'"
+        "accepted: 'keep', 'pinned', 'memory' (or 'memory://'), or a SQLite URI 'sqlite:///path'"
     )
 
 

@@ -8,11 +8,14 @@ file, which must not leak into the rest of the suite.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -112,6 +115,7 @@ def _run(project: Path, runner: str, exit_code: str = "", **env: str) -> dict[st
         text=True,
         cwd=project,
         env={**clean, **env},
+        stdin=subprocess.DEVNULL,  # not a terminal: where a lingering thread would keep it alive
         timeout=180,
         check=False,
     )
@@ -147,7 +151,7 @@ def test_a_pipeline_runs_on_the_decided_loop_under_every_profile(project: Path, 
 
 
 def test_flujos_defaults_persist_state_and_ephemeral_does_not(project: Path, tmp_path: Path) -> None:
-    durable = _run(project, DEFAULTS, FLUJO_PROFILE="default")
+    durable = _run(project, DEFAULTS, FLUJO_PROFILE="stdlib")
     assert "flujo_ops.db" in durable["files"]
     assert "left as they are" in durable["flujo"]
     elsewhere = tmp_path / "ephemeral"
@@ -217,3 +221,201 @@ def test_bench_flujo_measures_real_pipelines_per_profile_and_leaves_no_files(pro
     assert "ephemeral iter/s (vs stdlib, range)" in table
     assert "flujo=FLUJO_STATE_URI=memory://, FLUJO_DISABLE_TRACING=1" in table
     assert sorted(os.listdir(project)) == []  # Flujo's files went to a scratch directory
+
+
+def _rows(database: Path) -> dict[str, list[tuple[Any, ...]]]:
+    import sqlite3
+
+    with contextlib.closing(sqlite3.connect(database)) as connection:
+        return {
+            "runs": connection.execute("select run_id, status from runs order by run_id").fetchall(),
+            "steps": connection.execute(
+                "select run_id, step_name, step_index, status, output from steps order by run_id, step_index"
+            ).fetchall(),
+            "workflow_state": connection.execute(
+                "select run_id, status, current_step_index, last_step_output from workflow_state"
+            ).fetchall(),
+        }
+
+
+def test_default_pins_flujos_own_file_writes_the_same_rows_and_exits_by_itself(
+    project: Path, tmp_path: Path
+) -> None:
+    """The pin keeps Flujo's file and rows; the process ends with stdin not a terminal (_run's
+    timeout would fail the test otherwise, as it does for a bare explicit URI: HARD_EXIT above)."""
+    pinned = _run(project, DEFAULTS, FLUJO_PROFILE="default")
+    assert "FLUJO_STATE_URI=sqlite:///flujo_ops.db: Flujo's own state file" in pinned["flujo"]
+    stock_dir = tmp_path / "stock"
+    stock_dir.mkdir()
+    stock = _run(stock_dir, DEFAULTS, FLUJO_PROFILE="stdlib")
+    assert pinned["outputs"] == stock["outputs"] == ["HELLO!", "AGAIN!"]
+    # While it runs the pinned file is open (its -wal and -shm beside it); once the process ended,
+    # the same files as Flujo's own.
+    assert sorted(os.listdir(project)) == sorted(os.listdir(stock_dir))
+    ours, flujos = _rows(project / "flujo_ops.db"), _rows(stock_dir / "flujo_ops.db")
+    assert [len(rows) for rows in ours.values()] == [len(rows) for rows in flujos.values()] == [2, 4, 2]
+    for table in ours:  # run ids are random: the same rows apart from them
+        assert sorted(row[1:] for row in ours[table]) == sorted(row[1:] for row in flujos[table])
+
+
+def test_the_pinned_file_is_where_flujo_would_put_it_under_a_flujo_toml(project: Path) -> None:
+    """A flujo.toml above the working directory moves relative URIs to its folder, not Flujo's
+    default file: the pin names the file in full, and Flujo's own resolver agrees."""
+    write(project.parent / "flujo.toml", "[settings]\n")
+    work = project / "app"
+    work.mkdir()
+    report = _run(work, DEFAULTS, FLUJO_PROFILE="default")
+    assert "flujo_ops.db" in report["files"]
+    assert not (project.parent / "flujo_ops.db").exists()
+    assert f"sqlite:///{(work / 'flujo_ops.db').resolve().as_posix()}" in report["flujo"]
+
+
+CRASHING = """
+import asyncio, sys
+import flujo_tuning
+flujo_tuning.apply()
+from flujo import Flujo, Step
+
+crash = sys.argv[1] == "crash"
+
+
+def make(number):
+    async def step(text: str) -> str:
+        with open("steps.log", "a") as log:
+            log.write(f"{sys.argv[1]} s{number}\\n")
+        if number == 3 and crash:
+            open("at-step-3", "w").close()
+            await asyncio.sleep(3600)  # killed here
+        return text + str(number)
+    return Step.from_callable(step, name=f"s{number}")
+
+
+pipeline = make(1)
+for number in range(2, 6):
+    pipeline = pipeline >> make(number)
+runner = Flujo(pipeline, pipeline_name="crash", pipeline_id="crash")
+
+
+async def main() -> str:
+    return (await runner.run_result_async("x", run_id="run-crash-1")).output
+
+print("OUT", flujo_tuning.run(main()), flush=True)
+"""
+
+
+def _flujo_env(**env: str) -> dict[str, str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("FLUJO_")}
+    clean.pop("PYTHONWARNINGS", None)
+    clean.pop("PYTEST_CURRENT_TEST", None)
+    return {**clean, **env}
+
+
+def _kill_at_step_3_and_resume(where: Path, profile: str) -> dict[str, Any]:
+    where.mkdir()
+    script = write(where / "crashing.py", CRASHING)
+    env = _flujo_env(FLUJO_PROFILE=profile)
+    first = subprocess.Popen(
+        [sys.executable, str(script), "crash"],
+        cwd=where,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not (where / "at-step-3").exists():
+            assert first.poll() is None, "ended before step 3"
+            assert time.monotonic() < deadline, "never reached step 3"
+            time.sleep(0.05)
+        time.sleep(0.3)  # what Flujo writes after a step has had its chance
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=30)
+    finally:
+        first.kill()
+    after_kill = _rows(where / "flujo_ops.db")
+    second = subprocess.run(
+        [sys.executable, str(script), "resume"],
+        cwd=where,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert second.returncode == 0, second.stderr[-3000:]
+    return {
+        "after_kill": after_kill,
+        "output": second.stdout.splitlines(),
+        "steps": (where / "steps.log").read_text().splitlines(),
+        "after_resume": _rows(where / "flujo_ops.db"),
+    }
+
+
+def test_a_run_killed_mid_pipeline_leaves_the_same_state_and_resumes_the_same(tmp_path: Path) -> None:
+    pinned = _kill_at_step_3_and_resume(tmp_path / "pinned", "default")
+    stock = _kill_at_step_3_and_resume(tmp_path / "stock", "stdlib")
+    assert pinned == stock
+    assert stock["after_kill"]["workflow_state"] == [("run-crash-1", "running", 2, '"x12"')]
+    assert stock["steps"] == ["crash s1", "crash s2", "crash s3", "resume s3", "resume s4", "resume s5"]
+    assert stock["output"] == ["OUT x12345"]
+
+
+TWO_WORKERS = """
+import sys, time
+import flujo_tuning
+flujo_tuning.apply()
+from flujo import Flujo, Step
+
+
+async def step(text: str) -> str:
+    return text + "."
+
+pipeline = Step.from_callable(step, name="s1")
+for number in range(2, 6):
+    pipeline = pipeline >> Step.from_callable(step, name=f"s{number}")
+runner = Flujo(pipeline, pipeline_name="two", pipeline_id="two")
+name, runs, start = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+while time.time() < start:
+    time.sleep(0.005)
+
+
+async def main() -> None:
+    for number in range(runs):
+        await runner.run_result_async(f"{name}-{number}", run_id=f"{name}-{number}")
+
+began = time.time()
+flujo_tuning.run(main())
+print(began, time.time(), flush=True)
+"""
+
+
+def test_two_workers_share_the_pinned_file_without_losing_a_run(project: Path) -> None:
+    """As gunicorn --workers 2 would: two processes, one file, runs at the same time."""
+    script = write(project / "worker.py", TWO_WORKERS)
+    start = time.time() + 8  # both imported Flujo (about 1 s each) before either runs
+    workers = [
+        subprocess.Popen(
+            [sys.executable, str(script), name, "30", str(start)],
+            cwd=project,
+            env=_flujo_env(FLUJO_PROFILE="default"),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for name in ("a", "b")
+    ]
+    spans = []
+    for worker in workers:
+        out, err = worker.communicate(timeout=180)
+        assert worker.returncode == 0, err[-3000:]
+        assert "locked" not in err.lower()
+        began, ended = map(float, out.split())
+        spans.append((began, ended))
+    assert max(span[0] for span in spans) < min(span[1] for span in spans), "the workers never overlapped"
+    rows = _rows(project / "flujo_ops.db")
+    assert sorted(run for run, _ in rows["runs"]) == sorted(f"{n}-{i}" for n in "ab" for i in range(30))
+    assert {status for _, status in rows["runs"]} == {"completed"}
+    assert len(rows["steps"]) == 300

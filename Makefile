@@ -45,7 +45,7 @@ test-ray test-flujo test-hosts: test-%: $(VENV)/.installed-%
 
 # Every dependency at the floor pyproject.toml declares, and the whole suite there (CI: the oldest
 # Python, .ci-venvs/floors3.10). It installs old releases, so it refuses the default .venv.
-FLOORS_EXTRAS := xxhash,server,plot,ray
+FLOORS_EXTRAS := xxhash,server,plot,ray,http
 $(VENV)/.installed-floors: pyproject.toml setup.py flujo_tuning/cache_keys/_fk1native.c .ci/floors.py | $(BIN)/python
 	@if [ "$(VENV)" = ".venv" ]; then echo "make test-floors VENV=.ci-venvs/floors: it installs old releases" >&2; exit 2; fi
 	$(BIN)/python -m pip install --quiet packaging 'tomli; python_version < "3.11"'

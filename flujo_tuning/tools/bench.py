@@ -1,4 +1,5 @@
-"""``flujo-tuning bench``: three pipeline-shaped scenarios, per profile, as a ratio table.
+"""``flujo-tuning bench``: pipeline-shaped scenarios (and, with httpx, two network-bound ones), per
+profile, as a ratio table.
 
 Profiles run interleaved (stdlib, default, throughput, stdlib, ...) so that a noisy neighbour
 slows every profile alike; each rate is the median of the rounds, each ratio the median of the
@@ -26,7 +27,7 @@ __all__ = ["BenchReport", "environment", "main", "progress_bar", "render", "run_
 
 DEFAULT_PROFILES = ("stdlib", "default", "throughput")
 FLUJO_PROFILES = ("stdlib", "default", "throughput", "ephemeral")
-BACKENDS = ("uvloop", "orjson", "msgspec", "blake3", "xxhash", "structlog", "pydantic-settings")
+BACKENDS = ("uvloop", "orjson", "msgspec", "blake3", "xxhash", "structlog", "pydantic-settings", "httpx")
 
 
 @dataclass
@@ -103,17 +104,24 @@ def run_bench(
     With *flujo*, the scenarios are real Flujo pipelines (Flujo must be installed).
     """
     from ..runtime.apply import preview
+    from .http_workloads import HTTP_SCENARIOS, httpx_available
     from .workloads import SCENARIOS, Scenario, run_scenario
 
     scenarios: tuple[Scenario, ...] = SCENARIOS
     if flujo:
-        from .flujo_workloads import FLUJO_SCENARIOS
+        from .flujo_workloads import FLUJO_HTTP_SCENARIOS, FLUJO_SCENARIOS
 
-        scenarios = FLUJO_SCENARIOS
+        scenarios, http_scenarios = FLUJO_SCENARIOS, FLUJO_HTTP_SCENARIOS
+    else:
+        http_scenarios = HTTP_SCENARIOS
+    if httpx_available():
+        scenarios += http_scenarios
     rounds = 3 if quick else 7
     report = BenchReport(
         tuple(profiles), rounds, tuple((s.name, s.title) for s in scenarios), environment=environment()
     )
+    if not httpx_available():
+        report.environment["http scenarios"] = "left out: httpx is not installed (pip install httpx)"
     scale = 0.25 if quick else 1.0
     total = rounds * len(scenarios) * len(profiles)
     # Resolve every profile first (a typo fails before any measuring), as dry runs.

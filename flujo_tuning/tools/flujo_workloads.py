@@ -9,6 +9,7 @@ is new, so no step result comes from Flujo's cache.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import importlib.util
 import itertools
@@ -21,7 +22,7 @@ from typing import Any
 
 from .workloads import Scenario
 
-__all__ = ["FLUJO_SCENARIOS", "flujo_available"]
+__all__ = ["FLUJO_HTTP_SCENARIOS", "FLUJO_SCENARIOS", "flujo_available"]
 
 _inputs = itertools.count()
 
@@ -107,5 +108,81 @@ FLUJO_SCENARIOS = (
     Scenario("flujo-lean", "Flujo, 5 steps, lean runner (no state, no tracing): runs", 40, _lean, 5),
     Scenario(
         "flujo-defaults", "Flujo, 5 steps, Flujo's defaults (SQLite state, tracing): runs", 20, _defaults, 3
+    ),
+)
+
+
+def _http_runs(tuning: Any, runs: int, *, shared: bool) -> float:  # pragma: no-cover-without-flujo
+    """Flujo's default runner, 3 steps that each call the local server, 8 runs in flight."""
+    import httpx
+    from flujo import Flujo, Step
+
+    from .http_stub import serving
+    from .http_workloads import IN_FLIGHT
+
+    with serving() as url, _flujo_conditions(tuning):
+        clients: list[Any] = []
+
+        async def call(text: str) -> str:
+            if shared:
+                response = await clients[0].get(url, params={"in": text})
+            else:
+                async with httpx.AsyncClient() as client:  # a step that makes its own client
+                    response = await client.get(url, params={"in": text})
+            tuning.codec.loads(response.content)
+            return text + "."
+
+        pipeline = Step.from_callable(call, name="h1")
+        for number in (2, 3):
+            pipeline = pipeline >> Step.from_callable(call, name=f"h{number}")
+        runner = Flujo(pipeline, pipeline_name="bench-http", pipeline_id="bench-http")
+
+        async def main() -> float:
+            clients.append(httpx.AsyncClient())
+            await runner.run_result_async(f"warm-up {next(_inputs)}")
+            gate = asyncio.Semaphore(IN_FLIGHT)
+
+            async def one() -> None:
+                async with gate:
+                    await runner.run_result_async(f"input {next(_inputs)}")
+
+            start = time.perf_counter()
+            await asyncio.gather(*(one() for _ in range(runs)))
+            elapsed = time.perf_counter() - start
+            await clients[0].aclose()
+            if runner.state_backend is not None:  # a pinned backend is not the runner's to close
+                await runner.state_backend.shutdown()
+            return elapsed
+
+        loop = tuning.loop_factory()
+        try:
+            elapsed: float = loop.run_until_complete(main())
+            return elapsed
+        finally:
+            loop.close()
+
+
+def _http_shared(tuning: Any, runs: int) -> float:  # pragma: no-cover-without-flujo
+    return _http_runs(tuning, runs, shared=True)
+
+
+def _http_per_call(tuning: Any, runs: int) -> float:  # pragma: no-cover-without-flujo
+    return _http_runs(tuning, runs, shared=False)
+
+
+FLUJO_HTTP_SCENARIOS = (
+    Scenario(
+        "flujo-http-shared",
+        "Flujo's defaults, 3 HTTP steps (5 ms answers), 8 runs in flight, one shared client: runs",
+        24,
+        _http_shared,
+        8,
+    ),
+    Scenario(
+        "flujo-http-per-call",
+        "Flujo's defaults, 3 HTTP steps (5 ms answers), 8 runs in flight, a client per call: runs",
+        24,
+        _http_per_call,
+        8,
     ),
 )

@@ -18,7 +18,7 @@ from typing import Any
 
 from ..perf import time_perf_ns
 
-__all__ = ["SCENARIOS", "Scenario", "run_scenario", "step_input"]
+__all__ = ["SCENARIOS", "Scenario", "run_scenario", "step_input", "timed"]
 
 _PROMPT = "Summarise the customer's last three messages and propose a reply in their language."
 
@@ -88,22 +88,23 @@ async def _concurrent(pipeline: _Pipeline, steps: int, batch: int) -> None:
 
 def _trivial_steps(tuning: Any, steps: int) -> float:
     pipeline = _Pipeline(tuning)
-    return _timed(tuning, _sequential(pipeline, steps, 0))
+    return timed(tuning, _sequential(pipeline, steps, 0))
 
 
 def _cached_steps(tuning: Any, steps: int) -> float:
     pipeline = _Pipeline(tuning)
     pipeline.warm(range(steps))
-    return _timed(tuning, _sequential(pipeline, steps, 0))
+    return timed(tuning, _sequential(pipeline, steps, 0))
 
 
 def _mixed_steps_one_process(tuning: Any, steps: int) -> float:
     pipeline = _Pipeline(tuning)
     pipeline.warm(range(0, steps, 2))  # every other input is a hit
-    return _timed(tuning, _concurrent(pipeline, steps, batch=50))
+    return timed(tuning, _concurrent(pipeline, steps, batch=50))
 
 
-def _timed(tuning: Any, main: Coroutine[Any, Any, None]) -> float:
+def timed(tuning: Any, main: Coroutine[Any, Any, None]) -> float:
+    """Seconds *main* takes on a new loop of *tuning* (the loop made and closed outside the clock)."""
     loop = tuning.loop_factory()
     try:
         start = time.perf_counter()

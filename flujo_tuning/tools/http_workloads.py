@@ -1,0 +1,83 @@
+"""Network-bound scenarios for ``flujo-tuning bench``: steps that call a local HTTP server (5 ms
+per answer, started for each measurement on 127.0.0.1 and stopped after it) through httpx, with one
+client shared by every call or a new client per call, 8 calls in flight.
+
+An LLM pipeline mostly waits on HTTP, so this is where the client's life matters more than the
+loop; the two rows of the table show by how much. Needs httpx (``pip install httpx``, or the
+``http`` extra); without it these scenarios are left out and the report says so.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from .http_stub import serving
+from .workloads import Scenario, timed
+
+__all__ = ["HTTP_SCENARIOS", "IN_FLIGHT", "httpx_available"]
+
+#: Calls in flight at once, as concurrent pipeline runs would have.
+IN_FLIGHT = 8
+
+
+def httpx_available() -> bool:
+    return importlib.util.find_spec("httpx") is not None
+
+
+async def _in_flight(calls: int, call: Callable[[int], Awaitable[None]]) -> None:
+    gate = asyncio.Semaphore(IN_FLIGHT)
+
+    async def one(number: int) -> None:
+        async with gate:
+            await call(number)
+
+    await asyncio.gather(*(one(number) for number in range(calls)))
+
+
+def _shared_client(tuning: Any, calls: int) -> float:
+    import httpx
+
+    with serving() as url:
+
+        async def main() -> None:
+            async with httpx.AsyncClient() as client:  # made once, as a program would at start-up
+                await client.get(url)  # the connection exists before the clock, as it would
+
+                async def call(number: int) -> None:
+                    tuning.codec.loads((await client.get(url, params={"n": number})).content)
+
+                start = loop.time()
+                await _in_flight(calls, call)
+                elapsed.append(loop.time() - start)
+
+        elapsed: list[float] = []
+        loop = tuning.loop_factory()
+        try:
+            loop.run_until_complete(main())
+        finally:
+            loop.close()
+    return elapsed[0]
+
+
+def _client_per_call(tuning: Any, calls: int) -> float:
+    import httpx
+
+    async def call(number: int) -> None:
+        async with httpx.AsyncClient() as client:  # what a step that makes its own client does
+            tuning.codec.loads((await client.get(url, params={"n": number})).content)
+
+    with serving() as url:
+        return timed(tuning, _in_flight(calls, call))
+
+
+HTTP_SCENARIOS = (
+    Scenario(
+        "http-shared", "HTTP calls (5 ms answers, 8 in flight), one shared client", 400, _shared_client, 100
+    ),
+    Scenario(
+        "http-per-call", "HTTP calls (5 ms answers, 8 in flight), a client per call", 40, _client_per_call, 16
+    ),
+)

@@ -173,14 +173,14 @@ def _http_per_call(tuning: Any, runs: int) -> float:  # pragma: no-cover-without
 FLUJO_HTTP_SCENARIOS = (
     Scenario(
         "flujo-http-shared",
-        "Flujo's defaults, 3 HTTP steps (5 ms answers), 8 runs in flight, one shared client: runs",
+        "Flujo's defaults, 3 HTTP steps, one shared client: runs",
         24,
         _http_shared,
         8,
     ),
     Scenario(
         "flujo-http-per-call",
-        "Flujo's defaults, 3 HTTP steps (5 ms answers), 8 runs in flight, a client per call: runs",
+        "Flujo's defaults, 3 HTTP steps, a client per call: runs",
         24,
         _http_per_call,
         8,

@@ -74,10 +74,6 @@ def _client_per_call(tuning: Any, calls: int) -> float:
 
 
 HTTP_SCENARIOS = (
-    Scenario(
-        "http-shared", "HTTP calls (5 ms answers, 8 in flight), one shared client", 400, _shared_client, 100
-    ),
-    Scenario(
-        "http-per-call", "HTTP calls (5 ms answers, 8 in flight), a client per call", 40, _client_per_call, 16
-    ),
+    Scenario("http-shared", "HTTP calls (5 ms answers), one shared client", 400, _shared_client, 100),
+    Scenario("http-per-call", "HTTP calls (5 ms answers), a client per call", 40, _client_per_call, 16),
 )

@@ -98,11 +98,14 @@ def run_bench(
     progress: bool = False,
     flujo: bool = False,
     pyproject: str | None = None,
+    experimental: bool = False,
 ) -> BenchReport:
     """Run every scenario under every profile, interleaved; the first profile is the baseline.
 
-    With *flujo*, the scenarios are real Flujo pipelines (Flujo must be installed).
+    With *flujo*, the scenarios are real Flujo pipelines (Flujo must be installed). With
+    *experimental*, one more column: ``default`` on each experimental event loop (rloop).
     """
+    from ..components.event_loop import EXPERIMENTAL
     from ..runtime.apply import preview
     from .http_workloads import HTTP_SCENARIOS, httpx_available
     from .workloads import SCENARIOS, Scenario, run_scenario
@@ -117,6 +120,10 @@ def run_bench(
     if httpx_available():
         scenarios += http_scenarios
     rounds = 3 if quick else 7
+    columns: dict[str, dict[str, str]] = {name: {} for name in profiles}
+    if experimental:
+        columns.update({f"default+event_loop={loop}": {"event_loop": loop} for loop in sorted(EXPERIMENTAL)})
+    profiles = tuple(columns)
     report = BenchReport(
         tuple(profiles), rounds, tuple((s.name, s.title) for s in scenarios), environment=environment()
     )
@@ -125,7 +132,10 @@ def run_bench(
     scale = 0.25 if quick else 1.0
     total = rounds * len(scenarios) * len(profiles)
     # Resolve every profile first (a typo fails before any measuring), as dry runs.
-    tunings = {name: preview(name, pyproject=pyproject) for name in profiles}
+    tunings = {
+        name: preview(name.split("+", 1)[0], pyproject=pyproject, strict=bool(overrides), **overrides)
+        for name, overrides in columns.items()
+    }
     for name, tuning in tunings.items():
         shown = [
             d for d in tuning.decisions if d.component in ("event_loop", "task_factory", "codec", "hasher")
@@ -204,7 +214,10 @@ def render(report: BenchReport, *, markdown: bool = False, color: bool = False) 
     return "\n".join(lines) + "\n"
 
 
-DESCRIPTION = "Run the three pipeline scenarios under each profile and print iter/s and ratios."
+DESCRIPTION = (
+    "Run the pipeline scenarios (and, with httpx installed, the HTTP ones) under each profile "
+    "and print iter/s and ratios."
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -221,6 +234,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--flujo", action="store_true", help="real Flujo pipelines instead (needs Flujo: the flujo extra)"
+    )
+    parser.add_argument(
+        "--experimental",
+        action="store_true",
+        help=(
+            "one more column: default on the experimental event loop rloop (the experimental extra; "
+            "not production-ready by its authors' word, never chosen by a shipped profile)"
+        ),
     )
     parser.add_argument("--plot", metavar="FILE.svg", help="also draw a chart (needs the plot extra)")
 
@@ -270,6 +291,7 @@ def run(args: argparse.Namespace) -> int:
             progress=sys.stderr.isatty(),
             flujo=args.flujo,
             pyproject=getattr(args, "pyproject", None),
+            experimental=args.experimental,
         )
     except ConfigError as exc:
         error(exc)

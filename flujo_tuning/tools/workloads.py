@@ -114,12 +114,14 @@ def timed(tuning: Any, main: Coroutine[Any, Any, None]) -> float:
         loop.close()
 
 
-def _worker(profile: str, steps: int, barrier: Any, results: Any) -> None:
+def _worker(environ: dict[str, str], steps: int, barrier: Any, results: Any) -> None:
     import flujo_tuning
 
-    # A dry run, like the parent's: the worker measures the profile's loop factory, codec and
-    # hasher; nothing is installed or logged (a fallback warning per worker process said nothing new).
-    tuning = flujo_tuning.preview(profile)
+    # A dry run, like the parent's, of the parent's settings in full (a column may be a profile
+    # with an override): nothing is installed or logged (a fallback warning per worker process
+    # said nothing new).
+    os.environ.update(environ)
+    tuning = flujo_tuning.preview()
     _mixed_steps_one_process(tuning, 50)  # warm-up, outside the timing
     barrier.wait()
     results.put(_mixed_steps_one_process(tuning, steps))
@@ -133,7 +135,7 @@ def _mixed_steps_all_cores(tuning: Any, steps: int) -> float:
     results = context.Queue()
     per_worker = steps // workers
     processes = [
-        context.Process(target=_worker, args=(tuning.settings.profile, per_worker, barrier, results))
+        context.Process(target=_worker, args=(tuning.environ(), per_worker, barrier, results))
         for _ in range(workers)
     ]
     for process in processes:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -128,3 +129,42 @@ def test_the_progress_bar_goes_to_the_terminal_not_into_the_results(tmp_path: Pa
     assert b"benchmarking" in terminal
     assert "benchmarking" not in done.stdout
     assert "cached steps" in done.stdout
+
+
+def _fast_scenarios(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Stand-in scenarios that record the event loop of each tuning they are given."""
+    from flujo_tuning.tools import http_workloads, workloads
+
+    seen: list[str] = []
+
+    def record(tuning: Any, _steps: int) -> float:
+        seen.append(tuning.choices["event_loop"])
+        return 0.01
+
+    monkeypatch.setattr(workloads, "SCENARIOS", (workloads.Scenario("trivial", "t", 100, record),))
+    monkeypatch.setattr(http_workloads, "HTTP_SCENARIOS", ())
+    return seen
+
+
+def test_experimental_adds_default_on_rloop_as_a_column_of_its_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("rloop")
+    from flujo_tuning.tools.bench import run_bench
+
+    seen = _fast_scenarios(monkeypatch)
+    report = run_bench(("stdlib", "default"), quick=True, experimental=True)
+    assert report.profiles == ("stdlib", "default", "default+event_loop=rloop")
+    assert report.choices["default+event_loop=rloop"].startswith("event_loop=rloop,")
+    assert seen.count("rloop") == 3  # one per round
+    assert run_bench(("stdlib", "default"), quick=True).profiles == ("stdlib", "default")
+
+
+def test_experimental_without_rloop_fails_instead_of_measuring_asyncio(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import flujo_tuning
+    from flujo_tuning.tools.bench import run_bench
+
+    _fast_scenarios(monkeypatch)
+    monkeypatch.setitem(sys.modules, "rloop", None)  # not installed, as far as importing goes
+    with pytest.raises(flujo_tuning.ConfigError, match=r"event_loop 'rloop' .* is not available"):
+        run_bench(("stdlib", "default"), quick=True, experimental=True)

@@ -33,24 +33,27 @@ def flujo_available() -> bool:
 
 @contextlib.contextmanager
 def _flujo_conditions(tuning: Any) -> Iterator[None]:  # pragma: no-cover-without-flujo
-    """The profile's Flujo variables, a scratch working directory, Flujo's own logger silenced.
+    """The profile's Flujo variables, a scratch working directory, Flujo's and httpx's loggers silenced.
 
-    Flujo logs every step at INFO and resets its logger's level itself, so the logger is disabled
-    while measuring (and put back as it was).
+    Flujo logs every step at INFO and resets its logger's level itself; ``import flujo`` also sets
+    the root logger to INFO, where httpx then logs every request. Both loggers are disabled while
+    measuring (and put back as they were).
     """
     saved_env = {name: os.environ.get(name) for name in tuning.flujo_environ}
     saved_cwd = os.getcwd()
-    flujo_logger = logging.getLogger("flujo")
-    saved_disabled = flujo_logger.disabled
+    loggers = [logging.getLogger(name) for name in ("flujo", "httpx")]
+    saved_disabled = [logger.disabled for logger in loggers]
     with tempfile.TemporaryDirectory(prefix="flujo-bench-") as scratch:
         try:
             os.environ.update(tuning.flujo_environ)
             os.chdir(scratch)
-            flujo_logger.disabled = True
+            for logger in loggers:
+                logger.disabled = True
             yield
         finally:
             os.chdir(saved_cwd)
-            flujo_logger.disabled = saved_disabled
+            for logger, disabled in zip(loggers, saved_disabled, strict=True):
+                logger.disabled = disabled
             for name, value in saved_env.items():
                 if value is None:
                     os.environ.pop(name, None)

@@ -225,6 +225,7 @@ def test_bench_flujo_measures_real_pipelines_per_profile_and_leaves_no_files(pro
     assert "| Flujo's defaults, 3 HTTP steps, one shared client: runs" in table
     assert "| Flujo's defaults, 3 HTTP steps, a client per call: runs" in table
     assert sorted(os.listdir(project)) == []  # Flujo's files went to a scratch directory
+    assert "HTTP Request" not in done.stderr  # httpx's request log (root at INFO after import flujo)
 
 
 def _rows(database: Path) -> dict[str, list[tuple[Any, ...]]]:

@@ -17,7 +17,7 @@ import logging
 import os
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 from .workloads import Scenario
@@ -81,22 +81,34 @@ def _runs(tuning: Any, runs: int, *, defaults: bool) -> float:  # pragma: no-cov
     with _flujo_conditions(tuning):
         runner = _runner(defaults)  # made here: Flujo reads its variables when a runner is made
 
-        async def main() -> float:
+        async def work() -> float:
             await runner.run_result_async(f"warm-up {next(_inputs)}")
             start = time.perf_counter()
             for _ in range(runs):
                 await runner.run_result_async(f"input {next(_inputs)}")
-            elapsed = time.perf_counter() - start
-            if runner.state_backend is not None:  # a pinned backend is not the runner's to close
-                await runner.state_backend.shutdown()
-            return elapsed
+            return time.perf_counter() - start
 
-        loop = tuning.loop_factory()
-        try:
-            elapsed: float = loop.run_until_complete(main())
-            return elapsed
-        finally:
-            loop.close()
+        return _measured(tuning, runner, work)
+
+
+def _measured(
+    tuning: Any, runner: Any, work: Callable[[], Awaitable[float]]
+) -> float:  # pragma: no-cover-without-flujo
+    """The seconds *work* reports, run on a new loop of *tuning*; then the runner's state backend is
+    shut down (a pinned one is not the runner's, so Flujo would leave it open)."""
+
+    async def main() -> float:
+        elapsed = await work()
+        if runner.state_backend is not None:
+            await runner.state_backend.shutdown()
+        return elapsed
+
+    loop = tuning.loop_factory()
+    try:
+        elapsed: float = loop.run_until_complete(main())
+        return elapsed
+    finally:
+        loop.close()
 
 
 def _lean(tuning: Any, runs: int) -> float:  # pragma: no-cover-without-flujo
@@ -140,7 +152,7 @@ def _http_runs(tuning: Any, runs: int, *, shared: bool) -> float:  # pragma: no-
             pipeline = pipeline >> Step.from_callable(call, name=f"h{number}")
         runner = Flujo(pipeline, pipeline_name="bench-http", pipeline_id="bench-http")
 
-        async def main() -> float:
+        async def work() -> float:
             clients.append(httpx.AsyncClient())
             await runner.run_result_async(f"warm-up {next(_inputs)}")
             gate = asyncio.Semaphore(IN_FLIGHT)
@@ -153,16 +165,9 @@ def _http_runs(tuning: Any, runs: int, *, shared: bool) -> float:  # pragma: no-
             await asyncio.gather(*(one() for _ in range(runs)))
             elapsed = time.perf_counter() - start
             await clients[0].aclose()
-            if runner.state_backend is not None:  # a pinned backend is not the runner's to close
-                await runner.state_backend.shutdown()
             return elapsed
 
-        loop = tuning.loop_factory()
-        try:
-            elapsed: float = loop.run_until_complete(main())
-            return elapsed
-        finally:
-            loop.close()
+        return _measured(tuning, runner, work)
 
 
 def _http_shared(tuning: Any, runs: int) -> float:  # pragma: no-cover-without-flujo

@@ -315,6 +315,22 @@ def _flujo_env(**env: str) -> dict[str, str]:
     return {**clean, **env}
 
 
+def _program(script: Path, *args: str, where: Path, profile: str) -> subprocess.CompletedProcess[str]:
+    """*script* run to its end under *profile*, stdin not a terminal; it must succeed."""
+    done = subprocess.run(
+        [sys.executable, str(script), *args],
+        cwd=where,
+        env=_flujo_env(FLUJO_PROFILE=profile),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done
+
+
 def _kill_at_step_3_and_resume(where: Path, profile: str) -> dict[str, Any]:
     where.mkdir()
     script = write(where / "crashing.py", CRASHING)
@@ -339,17 +355,7 @@ def _kill_at_step_3_and_resume(where: Path, profile: str) -> dict[str, Any]:
     finally:
         first.kill()
     after_kill = _rows(where / "flujo_ops.db")
-    second = subprocess.run(
-        [sys.executable, str(script), "resume"],
-        cwd=where,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert second.returncode == 0, second.stderr[-3000:]
+    second = _program(script, "resume", where=where, profile=profile)
     return {
         "after_kill": after_kill,
         "output": second.stdout.splitlines(),
@@ -406,17 +412,7 @@ def test_two_workers_share_the_pinned_file_without_losing_a_run(project: Path) -
     default runs it for every run; docs/flujo.md says so.
     """
     script = write(project / "worker.py", TWO_WORKERS)
-    first = subprocess.run(
-        [sys.executable, str(script), "first", "1", "0"],
-        cwd=project,
-        env=_flujo_env(FLUJO_PROFILE="default"),
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
-    assert first.returncode == 0, first.stderr[-3000:]
+    _program(script, "first", "1", "0", where=project, profile="default")
     start = time.time() + 8  # both imported Flujo (about 1 s each) before either runs
     workers = [
         subprocess.Popen(

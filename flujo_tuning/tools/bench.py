@@ -120,9 +120,11 @@ def run_bench(
     if httpx_available():
         scenarios += http_scenarios
     rounds = 3 if quick else 7
-    columns: dict[str, dict[str, str]] = {name: {} for name in profiles}
+    # Column name -> (profile, overrides); an override column is strict: never asyncio under its name.
+    columns: dict[str, tuple[str, dict[str, str]]] = {name: (name, {}) for name in profiles}
     if experimental:
-        columns.update({f"default+event_loop={loop}": {"event_loop": loop} for loop in sorted(EXPERIMENTAL)})
+        for loop in sorted(EXPERIMENTAL):
+            columns[f"default+event_loop={loop}"] = ("default", {"event_loop": loop})
     profiles = tuple(columns)
     report = BenchReport(
         tuple(profiles), rounds, tuple((s.name, s.title) for s in scenarios), environment=environment()
@@ -133,8 +135,8 @@ def run_bench(
     total = rounds * len(scenarios) * len(profiles)
     # Resolve every profile first (a typo fails before any measuring), as dry runs.
     tunings = {
-        name: preview(name.split("+", 1)[0], pyproject=pyproject, strict=bool(overrides), **overrides)
-        for name, overrides in columns.items()
+        name: preview(profile, pyproject=pyproject, strict=bool(overrides), **overrides)
+        for name, (profile, overrides) in columns.items()
     }
     for name, tuning in tunings.items():
         shown = [

@@ -20,7 +20,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
-from .workloads import Scenario
+from .workloads import Scenario, measured
 
 __all__ = ["FLUJO_HTTP_SCENARIOS", "FLUJO_SCENARIOS", "flujo_available"]
 
@@ -94,21 +94,16 @@ def _runs(tuning: Any, runs: int, *, defaults: bool) -> float:  # pragma: no-cov
 def _measured(
     tuning: Any, runner: Any, work: Callable[[], Awaitable[float]]
 ) -> float:  # pragma: no-cover-without-flujo
-    """The seconds *work* reports, run on a new loop of *tuning*; then the runner's state backend is
-    shut down (a pinned one is not the runner's, so Flujo would leave it open)."""
+    """:func:`measured`, then the runner's state backend shut down on the same loop (a pinned one is
+    not the runner's, so Flujo would leave it open)."""
 
-    async def main() -> float:
+    async def then_close() -> float:
         elapsed = await work()
         if runner.state_backend is not None:
             await runner.state_backend.shutdown()
         return elapsed
 
-    loop = tuning.loop_factory()
-    try:
-        elapsed: float = loop.run_until_complete(main())
-        return elapsed
-    finally:
-        loop.close()
+    return measured(tuning, then_close)
 
 
 def _lean(tuning: Any, runs: int) -> float:  # pragma: no-cover-without-flujo

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from .http_stub import serving
-from .workloads import Scenario, timed
+from .workloads import Scenario, measured, timed
 
 __all__ = ["HTTP_SCENARIOS", "IN_FLIGHT", "httpx_available"]
 
@@ -40,26 +41,19 @@ async def _in_flight(calls: int, call: Callable[[int], Awaitable[None]]) -> None
 def _shared_client(tuning: Any, calls: int) -> float:
     import httpx
 
+    async def work() -> float:
+        async with httpx.AsyncClient() as client:  # made once, as a program would at start-up
+            await client.get(url)  # the connection exists before the clock, as it would
+
+            async def call(number: int) -> None:
+                tuning.codec.loads((await client.get(url, params={"n": number})).content)
+
+            start = time.perf_counter()
+            await _in_flight(calls, call)
+            return time.perf_counter() - start
+
     with serving() as url:
-
-        async def main() -> None:
-            async with httpx.AsyncClient() as client:  # made once, as a program would at start-up
-                await client.get(url)  # the connection exists before the clock, as it would
-
-                async def call(number: int) -> None:
-                    tuning.codec.loads((await client.get(url, params={"n": number})).content)
-
-                start = loop.time()
-                await _in_flight(calls, call)
-                elapsed.append(loop.time() - start)
-
-        elapsed: list[float] = []
-        loop = tuning.loop_factory()
-        try:
-            loop.run_until_complete(main())
-        finally:
-            loop.close()
-    return elapsed[0]
+        return measured(tuning, work)
 
 
 def _client_per_call(tuning: Any, calls: int) -> float:

@@ -12,13 +12,13 @@ import asyncio
 import multiprocessing
 import os
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
 from ..perf import time_perf_ns
 
-__all__ = ["SCENARIOS", "Scenario", "run_scenario", "step_input", "timed"]
+__all__ = ["SCENARIOS", "Scenario", "measured", "run_scenario", "step_input", "timed"]
 
 _PROMPT = "Summarise the customer's last three messages and propose a reply in their language."
 
@@ -101,6 +101,17 @@ def _mixed_steps_one_process(tuning: Any, steps: int) -> float:
     pipeline = _Pipeline(tuning)
     pipeline.warm(range(0, steps, 2))  # every other input is a hit
     return timed(tuning, _concurrent(pipeline, steps, batch=50))
+
+
+def measured(tuning: Any, work: Callable[[], Awaitable[float]]) -> float:
+    """The seconds *work* reports (it starts its own clock, after any set-up of its own), run on a
+    new loop of *tuning*."""
+    loop = tuning.loop_factory()
+    try:
+        elapsed: float = loop.run_until_complete(work())
+        return elapsed
+    finally:
+        loop.close()
 
 
 def timed(tuning: Any, main: Coroutine[Any, Any, None]) -> float:

@@ -409,7 +409,7 @@ def test_two_workers_share_the_pinned_file_without_losing_a_run(project: Path) -
     two processes initialising it at the same instant can trip Flujo 0.6.11's own start-up check
     (one finds the file locked by the other's schema creation, takes it for corrupt and moves it
     aside as flujo_ops.db.corrupt.N; seen once in CI under load). That code is Flujo's, and its
-    default runs it for every run; docs/flujo.md says so.
+    default runs it too; docs/flujo.md says so.
     """
     script = write(project / "worker.py", TWO_WORKERS)
     _program(script, "first", "1", "0", where=project, profile="default")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import builtins
 import contextlib
+import importlib
 import importlib.abc
 import logging
 import os
@@ -242,3 +243,21 @@ def run_on_terminal(command: list[str], cwd: Path, env: dict[str, str], columns:
     finally:
         os.close(master)
     return b"".join(drawn)
+
+
+def stand_in_flujo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, version: str) -> Path:
+    """A distribution named ``flujo`` that plays the installed Flujo (the library never imports it)."""
+    site = tmp_path / "site"
+    write(site / "flujo" / "__init__.py", "raise ImportError('flujo_tuning must not import Flujo')\n")
+    write(
+        site / f"flujo-{version}.dist-info" / "METADATA",
+        f"Metadata-Version: 2.1\nName: flujo\nVersion: {version}\n",
+    )
+    monkeypatch.syspath_prepend(str(site))
+    importlib.invalidate_caches()
+    return site
+
+
+@pytest.fixture
+def flujo_installed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    return stand_in_flujo(tmp_path, monkeypatch, "0.6.11")

@@ -126,7 +126,7 @@ def test_the_api_page_lists_every_public_attribute_of_tuning() -> None:
         "settings", "profile", "decisions", "choices", "decision", "codec", "hasher",
         "loop_factory", "buffers", "fingerprint", "cache_key", "environ", "canonical_bytes",
         "facts", "loop_class", "task_factory", "installs_policy", "flujo_environ",
-        "plain_loop_factory", "configure_loop",
+        "plain_loop_factory", "configure_loop", "closes_flujo_state",
     }  # fmt: skip
     for name in public:
         assert f"`tuning.{name}" in API, name

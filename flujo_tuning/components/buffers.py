@@ -33,7 +33,9 @@ class ScratchBuffers:
         return buffer
 
     def release(self, buffer: bytearray) -> None:
-        if len(buffer) <= self._retain:
+        """Give *buffer* back for reuse; one smaller than the configured size (shrunk, or not ours)
+        or grown past the retain limit is dropped, so acquire() keeps its promise."""
+        if self.size <= len(buffer) <= self._retain:
             self._local.buffer = buffer
 
 

@@ -24,12 +24,12 @@ PLUGIN_NAME = "flujo-tuning"
 
 def worker_plugin(tuning: Tuning | None = None) -> Any:
     """A ``distributed.WorkerPlugin`` that applies *tuning*'s settings (default: this process's,
-    applying it first if needed) in every worker, whatever its working directory."""
+    or the settings resolved here: nothing is applied) in every worker, whatever its working directory."""
     from distributed.diagnostics.plugin import WorkerPlugin  # type: ignore[import-not-found,unused-ignore]
 
-    from ..runtime.apply import apply, current
+    from ..runtime.apply import in_use
 
-    environ = (tuning or current() or apply()).environ()
+    environ = (tuning or in_use()).environ()
 
     class FlujoTuningPlugin(WorkerPlugin):  # type: ignore[misc,unused-ignore]
         """Applies the driver's settings when a worker starts (Dask pickles it by value)."""

@@ -35,13 +35,13 @@ def setup_worker() -> None:
 
 
 def runtime_env(tuning: Tuning | None = None, base: dict[str, Any] | None = None) -> dict[str, Any]:
-    """A Ray ``runtime_env`` that tunes every worker like *tuning* (default: this process's,
-    applying it first if needed), merged into *base* (its own ``env_vars`` kept unless ours name
-    the same variable; a setup hook of its own is an error, since only one can run)."""
+    """A Ray ``runtime_env`` that tunes every worker like *tuning* (default: this process's, or the
+    settings resolved here: nothing is applied), merged into *base* (its own ``env_vars`` kept unless
+    ours name the same variable; a setup hook of its own is an error, since only one can run)."""
     from .._errors import ConfigError
-    from ..runtime.apply import apply, current
+    from ..runtime.apply import in_use
 
-    tuning = tuning or current() or apply()
+    tuning = tuning or in_use()
     merged: dict[str, Any] = dict(base or {})
     if merged.get("worker_process_setup_hook") not in (None, SETUP_HOOK):
         raise ConfigError(

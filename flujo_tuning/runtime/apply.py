@@ -1,18 +1,19 @@
-"""apply(), current(), reset() and friends: the only functions that change the process."""
+"""apply() and reset(), the only functions that change the process (through install.py), and the
+read-only helpers beside them: decide (decide.py), observe (observe.py), install (install.py)."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..cache_keys.maker import canonical_bytes as default_canonical_bytes
 from ..components.backends import Platform
+from ..components.decision import Decision
 from ..config.settings import ResolvedSettings, resolve
-from . import flujo_env, loop_install
-from . import verify as running
-from .build import build
-from .events import APPLIED_EVENT, emit, log_decisions
+from . import install, observe
+from .decide import decide
+from .events import APPLIED_EVENT, CONVERGED_EVENT, RESET_EVENT, RESOLVED_EVENT, emit, log_decisions
 from .state import STATE, register_fork_hook
 from .tuning import Tuning
 
@@ -21,6 +22,7 @@ __all__ = [
     "cache_key",
     "canonical_bytes",
     "current",
+    "in_use",
     "preview",
     "preview_settings",
     "reset",
@@ -36,10 +38,11 @@ def apply(
     pyproject: str | os.PathLike[str] | None = None,
     **overrides: Any,
 ) -> Tuning:
-    """Resolve settings, decide each component, install the event-loop set-up, log each decision.
+    """Resolve settings, decide each component, install what the decisions need, log each decision.
 
-    Calling it again with the same settings returns the same Tuning and logs nothing. If it
-    raises (ConfigError, or a missing backend in strict mode), what was applied before stays.
+    Calling it again with the same settings returns the same Tuning and logs nothing, after
+    re-establishing anything of its installation that was undone since (an event says what). If
+    it raises (ConfigError, or a missing backend in strict mode), what was applied before stays.
     """
     settings = resolve(profile, pyproject=pyproject, **overrides)
     platform = Platform.current()
@@ -47,15 +50,14 @@ def apply(
     with STATE.lock:
         previous = STATE.current
         if previous is not None and previous.settings == settings:
+            _converge(previous)
             return previous
-        tuning = build(settings, platform)
-        with loop_install.rollback_on_error():
-            if tuning.installs_policy:
-                loop_install.install(tuning.plain_loop_factory)
-            else:
-                loop_install.restore()
-            flujo_env.install(tuning.flujo_environ)
+        tuning = decide(settings, platform, _flujo_ours())
+        tuning = tuning._revised(observe.against_this_thread(tuning))
+        notes = install.install(tuning)
+        tuning = tuning._revised(_with_notes(tuning.decisions, notes))
         STATE.current = tuning
+        STATE.resolved = None
         old = set(previous.decisions) if previous is not None else set()
         log_decisions(d for d in tuning.decisions if d not in old)
         emit(
@@ -67,9 +69,63 @@ def apply(
     return tuning
 
 
+def _flujo_ours() -> dict[str, str]:
+    return {name: change.value for name, change in STATE.record.env.items()}
+
+
+def _with_notes(decisions: tuple[Decision, ...], notes: Mapping[str, list[str]]) -> tuple[Decision, ...]:
+    def noted(decision: Decision) -> Decision:
+        found = notes.get(decision.component)
+        if not found:
+            return decision
+        return Decision(**{**decision.as_event(), "reason": "; ".join([decision.reason, *found])})
+
+    return tuple(noted(d) for d in decisions)
+
+
+def _converge(tuning: Tuning) -> None:
+    """The same settings again: re-establish what was undone since, or say what cannot be."""
+    done: list[str] = []
+    if install.policy_drifted(tuning):
+        done = install.install_policy(tuning.plain_loop_factory) or ["event-loop policy re-installed"]
+    kept = [
+        f"{name}: set to {os.environ.get(name)!r} since apply() set {value!r}: left as it is"
+        for name, value in tuning.flujo_environ.items()
+        if os.environ.get(name) != value
+    ]
+    if done or kept:
+        emit(CONVERGED_EVENT, "warning", re_established=done, left_alone=kept, fingerprint=tuning.fingerprint)
+
+
+def in_use() -> Tuning:
+    """The Tuning in force, else the one resolved here without apply() (made once, installed nowhere).
+
+    The read-only helpers use it: they never install anything, and verify() says apply() has not run.
+    """
+    tuning = STATE.current or STATE.resolved
+    if tuning is not None:
+        return tuning
+    with STATE.lock:
+        if STATE.current is not None:
+            return STATE.current
+        if STATE.resolved is None:
+            resolved = preview()
+            STATE.resolved = resolved
+            emit(
+                RESOLVED_EVENT,
+                profile=resolved.profile,
+                fingerprint=resolved.fingerprint,
+                choices=resolved.choices,
+                note="apply() has not run in this process: settings resolved for cache keys and run(), "
+                "nothing installed",
+            )
+        return STATE.resolved
+
+
 def cache_key(obj: Any) -> str:
-    """The cache key of *obj* under the current Tuning (applying the selected profile if none)."""
-    return (STATE.current or apply()).cache_key(obj)
+    """The cache key of *obj* under the current Tuning (or, before apply(), under the settings
+    resolved here; nothing is installed)."""
+    return (STATE.current or STATE.resolved or in_use()).cache_key(obj)
 
 
 def canonical_bytes(obj: Any) -> bytes:
@@ -100,7 +156,7 @@ def preview(
 
 def preview_settings(settings: ResolvedSettings) -> Tuning:
     """:func:`preview` for settings already resolved."""
-    return build(settings, Platform.current())
+    return decide(settings, Platform.current(), _flujo_ours())
 
 
 def verify() -> list[str]:
@@ -108,20 +164,24 @@ def verify() -> list[str]:
 
     Compares the running loop's class, task factory and debug mode with the decisions (or, with
     no loop running here, whether plain asyncio.run() would still make the decided loop). Empty
-    when they match; cheap enough for a health check.
+    when they match; cheap enough for a health check. Where apply() has not run it says so, and
+    names the settings the read-only helpers resolved, if any did.
     """
-    return running.verify(STATE.current)
+    return observe.verify(STATE.current, STATE.resolved)
 
 
-def worker_init(environ: dict[str, str] | None = None) -> None:
+def worker_init(environ: Mapping[str, str] | None = None) -> None:
     """Apply the parent's tuning in a worker process: an initializer for process pools.
 
     ``ProcessPoolExecutor(initializer=flujo_tuning.worker_init, initargs=(tuning.environ(),))``;
-    with no *environ*, the worker resolves from its own environment and project.
+    with no *environ*, the worker resolves from its own environment and project. *environ* is set
+    in the worker's ``os.environ`` (so its own children resolve the same) and recorded: reset()
+    takes it back.
     """
-    if environ:
-        os.environ.update(environ)
-    apply()
+    with STATE.lock:
+        if environ:
+            install.install_settings_environ(environ)
+        apply()
 
 
 def worker_loops_are_ours() -> None:
@@ -129,11 +189,11 @@ def worker_loops_are_ours() -> None:
     3.10 to 3.13): for a host process we were asked to tune whole, whose loops are made with plain
     ``asyncio.new_event_loop()`` (Ray's workers, through our Ray integration)."""
     tuning = STATE.current
-    if tuning is None or not loop_install.POLICIES or tuning.settings.task_factory_scope == "process":
+    if tuning is None or tuning.settings.task_factory_scope == "process":
         return
     if tuning.installs_policy or tuning.loop_factory is not tuning.plain_loop_factory:
         with STATE.lock:
-            loop_install.install(tuning.loop_factory)
+            install.install_policy(tuning.loop_factory)
 
 
 def current() -> Tuning | None:
@@ -141,9 +201,14 @@ def current() -> Tuning | None:
     return STATE.current
 
 
-def reset() -> None:
-    """Undo apply(): put back the event-loop policy found before it and forget the current Tuning."""
+def reset() -> list[str]:
+    """Undo apply(): put back exactly what it found (the event-loop policy, environment variables, the
+    exit hook) and forget the current Tuning. What someone else changed since is left alone: the
+    list says what (and a warning event), empty when everything was put back."""
     with STATE.lock:
-        loop_install.restore()
-        flujo_env.restore()
+        notes = install.undo()
         STATE.current = None
+        STATE.resolved = None
+    if notes:
+        emit(RESET_EVENT, "warning", left_alone=notes)
+    return notes

@@ -22,9 +22,13 @@ if TYPE_CHECKING:
 
 __all__ = [
     "APPLIED_EVENT",
+    "CONVERGED_EVENT",
     "DECISION_EVENT",
+    "EXIT_HOOK_FAILED_EVENT",
     "LOGGER_NAME",
     "LOOP_CONFIGURED_EVENT",
+    "RESET_EVENT",
+    "RESOLVED_EVENT",
     "emit",
     "log_decisions",
     "message_for",
@@ -35,6 +39,14 @@ DECISION_EVENT = "flujo_tuning.decision"
 APPLIED_EVENT = "flujo_tuning.applied"
 #: configure_loop() changed a loop a host made: what it set, and what still differs.
 LOOP_CONFIGURED_EVENT = "flujo_tuning.loop_configured"
+#: apply() again with the same settings found its installation changed: what it re-established or could not.
+CONVERGED_EVENT = "flujo_tuning.converged"
+#: reset() left alone changes someone else made after apply().
+RESET_EVENT = "flujo_tuning.reset"
+#: A read-only helper (cache_key, run, ...) resolved settings where apply() has not run (installed nothing).
+RESOLVED_EVENT = "flujo_tuning.resolved"
+#: Closing Flujo's state at exit failed (the exit went on).
+EXIT_HOOK_FAILED_EVENT = "flujo_tuning.exit_hook_failed"
 
 _LEVELS = {"debug": 10, "info": 20, "warning": 30, "error": 40}
 

@@ -8,10 +8,9 @@ from collections.abc import Coroutine
 from typing import Any, TypeVar
 
 from .._errors import FlujoTuningError
-from .apply import apply
-from .state import STATE
+from .apply import in_use
+from .observe import qualified_name, running_loop
 from .tuning import LoopFactory
-from .verify import qualified_name, running_loop
 
 __all__ = ["RunError", "run"]
 
@@ -23,7 +22,8 @@ class RunError(FlujoTuningError, RuntimeError):
 
 
 def run(main: Coroutine[Any, Any, T], *, debug: bool | None = None) -> T:
-    """Run *main* on a new loop from the current Tuning (applying the selected profile first if none).
+    """Run *main* on a new loop from the current Tuning (before apply(), from the settings resolved
+    here: nothing is installed, and this loop is the only one that gets them).
 
     The equivalent of ``asyncio.run(main, loop_factory=tuning.loop_factory)`` on every Python.
     Inside a running loop (a notebook cell, a server, nest_asyncio) it raises :class:`RunError`
@@ -37,7 +37,7 @@ def run(main: Coroutine[Any, Any, T], *, debug: bool | None = None) -> T:
             f"({qualified_name(type(running))}): await the coroutine there instead (in a notebook cell: "
             "`await main()`); for a loop a host made, see docs/deploying.md"
         )
-    tuning = STATE.current or apply()
+    tuning = in_use()
     if sys.version_info >= (3, 11):
         # asyncio.Runner rather than asyncio.run: the same code, and not the asyncio.run that
         # nest_asyncio replaces with one that takes no loop_factory.

@@ -1,18 +1,45 @@
-"""The process-wide state that apply() changes, in one object, with a way back (reset)."""
+"""The process-wide state of flujo_tuning, in one object: what is in force, and the installer's record."""
 
 from __future__ import annotations
 
 import os
 import threading
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    import asyncio
-
     from .tuning import Tuning
 
-__all__ = ["STATE", "register_fork_hook"]
+__all__ = ["STATE", "EnvChange", "PolicyChange", "Record", "register_fork_hook"]
+
+
+@dataclass
+class PolicyChange:
+    """The event-loop policy apply() installed, and the one it found (and wraps)."""
+
+    found: Any
+    installed: Any
+
+
+@dataclass
+class EnvChange:
+    """An environment variable apply() set: the value set, and the one it replaced (None: unset)."""
+
+    value: str
+    previous: str | None
+
+
+@dataclass
+class Record:
+    """Every change the installer made to the process, with what it found (undo() puts that back)."""
+
+    policy: PolicyChange | None = None
+    #: Flujo's variables (the flujo decision).
+    env: dict[str, EnvChange] = field(default_factory=dict)
+    #: Our own FLUJO_* settings handed to worker_init() by a parent.
+    settings_env: dict[str, EnvChange] = field(default_factory=dict)
+    #: Whether Flujo's SQLite state is closed before Python waits for threads at exit.
+    close_flujo_at_exit: bool = False
 
 
 @dataclass
@@ -20,13 +47,12 @@ class _State:
     lock: threading.RLock = field(default_factory=threading.RLock)
     #: The Tuning in force, or None before apply() / after reset().
     current: Tuning | None = None
-    #: The event-loop policy in place before ours was installed; None when ours is not installed.
-    saved_policy: asyncio.AbstractEventLoopPolicy | None = None
+    #: Where apply() has not run: the Tuning the read-only helpers resolved and use (installed nowhere).
+    resolved: Tuning | None = None
+    record: Record = field(default_factory=Record)
     fork_hook_registered: bool = False
-    #: Whether close_flujo_state runs before Python joins threads at exit (registered once).
-    flujo_exit_hook: bool = False
-    #: Flujo's variables apply() set: name -> (value set, value it replaced or None).
-    flujo_env: dict[str, tuple[str, str | None]] = field(default_factory=dict)
+    #: Whether the exit hook is registered with Python (once per process; the record arms it).
+    exit_hook_registered: bool = False
 
 
 STATE = _State()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import json
 from collections.abc import Callable, Mapping
@@ -46,6 +47,7 @@ class Tuning:
     _task_factory: Any = field(default=None, repr=False)
     _facts: Mapping[str, str] = field(default_factory=dict, repr=False)
     _flujo_env: Mapping[str, str] = field(default_factory=dict, repr=False)
+    _flujo_close_at_exit: bool = field(default=False, repr=False)
 
     def cache_key(self, obj: Any) -> str:
         """``fk1:<hasher>:<hex>``: the same for the same value on every machine and install."""
@@ -92,7 +94,7 @@ class Tuning:
         default, and its debug mode when ``asyncio_debug`` is off.
         """
         from .events import LOOP_CONFIGURED_EVENT, emit
-        from .verify import describe, qualified_name
+        from .observe import describe, qualified_name
 
         if loop.is_closed():
             raise ValueError("configure_loop() needs an open loop: this one is closed")
@@ -117,8 +119,19 @@ class Tuning:
 
     @property
     def flujo_environ(self) -> Mapping[str, str]:
-        """Flujo's own variables apply() sets in os.environ (the flujo decision), never over yours."""
+        """Flujo's own variables apply() sets in os.environ (the flujo decision), never over yours;
+        child processes inherit them. Empty under ``default``."""
         return MappingProxyType(dict(self._flujo_env))
+
+    @property
+    def closes_flujo_state(self) -> bool:
+        """Whether apply() closes Flujo's SQLite state before Python waits for threads at exit (an
+        explicit SQLite state URI, ours or yours, with a Flujo version this was tested with)."""
+        return self._flujo_close_at_exit
+
+    def _revised(self, decisions: tuple[Decision, ...]) -> Tuning:
+        """This Tuning with decisions reworded by observing and installing (same choices)."""
+        return dataclasses.replace(self, decisions=decisions)
 
     @property
     def fingerprint(self) -> str:

@@ -84,10 +84,11 @@ def test_key_names_scheme_and_algorithm() -> None:
     assert apply(hasher="blake2b").cache_key({"a": 1}).startswith("fk1:blake2b:")
 
 
-def test_cache_key_applies_the_default_profile_when_nothing_was_applied() -> None:
+def test_cache_key_before_apply_uses_the_resolved_default_and_applies_nothing() -> None:
     assert flujo_tuning.current() is None
     assert cache_key("x").startswith("fk1:blake3:")
-    assert flujo_tuning.current() is not None
+    assert flujo_tuning.current() is None
+    assert cache_key("x") == flujo_tuning.apply().cache_key("x")
 
 
 # ---------------------------------------------------------------- collisions that plague naive keys

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from flujo_tuning import apply
 from flujo_tuning.components.buffers import ScratchBuffers
 
@@ -58,6 +61,29 @@ def test_huge_buffers_are_not_retained() -> None:
     big = bytearray(2 * 1024 * 1024)
     pool.release(big)
     assert pool.acquire() is not big
+
+
+def test_a_buffer_smaller_than_the_size_is_not_handed_out() -> None:
+    pool = ScratchBuffers(256)
+    pool.release(bytearray(16))
+    assert len(pool.acquire()) == 256
+    shrunk = pool.acquire()
+    del shrunk[100:]  # a user shrank the one it was lent
+    pool.release(shrunk)
+    assert len(pool.acquire()) == 256
+
+
+@given(
+    size=st.integers(min_value=1, max_value=4096),
+    released=st.lists(st.integers(min_value=0, max_value=3 * 1024 * 1024), max_size=8),
+)
+@settings(max_examples=60, deadline=None)
+def test_acquire_always_keeps_its_promise(size: int, released: list[int]) -> None:
+    pool = ScratchBuffers(size)
+    for length in released:
+        pool.release(bytearray(length))
+        buffer = pool.acquire()
+        assert size <= len(buffer) <= max(size, 1024 * 1024)
 
 
 def test_buffer_size_decision_names_the_size() -> None:

@@ -39,7 +39,7 @@ def test_rloop_is_used_only_when_named_and_says_it_is_experimental(monkeypatch: 
 
 def test_no_shipped_profile_asks_for_rloop(monkeypatch: pytest.MonkeyPatch) -> None:
     _fake_rloop(monkeypatch)
-    for profile in ("debug", "default", "ephemeral", "low-memory", "stdlib", "throughput"):
+    for profile in ("debug", "default", "ephemeral", "low-memory", "pinned-state", "stdlib", "throughput"):
         assert preview(profile).decision("event_loop").choice != "rloop"
 
 

@@ -98,7 +98,8 @@ def test_unknown_profile_lists_available_and_locations(project: Path) -> None:
     message = _error()
     assert "unknown profile 'thruput'" in message
     assert "(did you mean 'throughput'?)" in message
-    assert "available profiles: debug, default, ephemeral, low-memory, stdlib, throughput" in message
+    shipped = "debug, default, ephemeral, low-memory, pinned-state, stdlib, throughput"
+    assert f"available profiles: {shipped}" in message
     assert "looked in: [tool.flujo_tuning.profiles] in" in message
     assert "shipped profiles in" in message
 

@@ -13,7 +13,7 @@ from flujo_tuning.config.settings import profile_catalog
 
 from ..conftest import write
 
-SHIPPED = ["debug", "default", "ephemeral", "low-memory", "stdlib", "throughput"]
+SHIPPED = ["debug", "default", "ephemeral", "low-memory", "pinned-state", "stdlib", "throughput"]
 
 
 def test_exactly_the_documented_profiles_are_shipped() -> None:

@@ -28,7 +28,7 @@ if importlib.util.find_spec("flujo") is None:  # not imported here: see the modu
 
 pytestmark = pytest.mark.flujo
 
-SHIPPED = ["debug", "default", "ephemeral", "low-memory", "stdlib", "throughput"]
+SHIPPED = ["debug", "default", "ephemeral", "low-memory", "pinned-state", "stdlib", "throughput"]
 
 PIPELINE = """
 import asyncio
@@ -96,12 +96,6 @@ LEAN = (
 DEFAULTS = 'runner = Flujo(pipeline, pipeline_name="p", pipeline_id="p1")'
 
 
-#: Flujo 0.6.11 with an explicit FLUJO_STATE_URI=sqlite:///... leaves a non-daemon aiosqlite thread
-#: running, and the process never exits (seen with plain asyncio and no flujo_tuning at all, with
-#: stdin not a terminal). Where that is the case under test, the program leaves once it reported.
-HARD_EXIT = "os._exit(0)"
-
-
 def _run(project: Path, runner: str, exit_code: str = "", **env: str) -> dict[str, Any]:
     script = write(project / "pipeline.py", PIPELINE.replace("{runner}", runner).replace("{exit}", exit_code))
     clean = {k: v for k, v in os.environ.items() if not k.startswith("FLUJO_")}
@@ -162,13 +156,40 @@ def test_flujos_defaults_persist_state_and_ephemeral_does_not(project: Path, tmp
     assert ephemeral["outputs"] == ["HELLO!", "AGAIN!"]
 
 
-def test_a_state_uri_the_user_set_is_kept(project: Path) -> None:
-    report = _run(
-        project, DEFAULTS, HARD_EXIT, FLUJO_PROFILE="ephemeral", FLUJO_STATE_URI="sqlite:///mine.db"
-    )
+def test_a_state_uri_the_user_set_is_kept_and_the_program_still_exits(project: Path) -> None:
+    """Flujo 0.6.11 alone hangs at exit with this URI (the test below); apply() closes its state."""
+    report = _run(project, DEFAULTS, FLUJO_PROFILE="ephemeral", FLUJO_STATE_URI="sqlite:///mine.db")
     assert "mine.db" in report["files"]
     assert "flujo_ops.db" not in report["files"]
     assert "FLUJO_STATE_URI is already set to 'sqlite:///mine.db' by the environment: kept" in report["flujo"]
+    assert (
+        "close_at_exit: with the explicit SQLite URI sqlite:///mine.db (from the environment)"
+        in (report["flujo"])
+    )
+
+
+def test_without_apply_a_bare_explicit_uri_hangs_at_exit(project: Path) -> None:
+    """What the exit fix is for, seen on Flujo 0.6.11 itself: no flujo_tuning at all."""
+    code = (
+        "import asyncio\n"
+        "from flujo import Flujo, Step\n"
+        "async def s(x: str) -> str:\n"
+        "    return x\n"
+        "runner = Flujo(Step.from_callable(s), pipeline_name='p', pipeline_id='p1')\n"
+        "print(asyncio.run(runner.run_result_async('x')).output, flush=True)\n"
+    )
+    with pytest.raises(subprocess.TimeoutExpired) as hung:
+        subprocess.run(
+            [sys.executable, "-c", code],
+            cwd=project,
+            env=_flujo_env(FLUJO_STATE_URI="sqlite:///flujo_ops.db"),
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=25,
+            check=False,
+        )
+    assert hung.value.stdout in ("x\n", b"x\n")  # it ran, printed, and then never ended
 
 
 def test_every_variable_flujo_reads_is_left_alone_even_in_strict_mode(project: Path) -> None:
@@ -243,12 +264,12 @@ def _rows(database: Path) -> dict[str, list[tuple[Any, ...]]]:
         }
 
 
-def test_default_pins_flujos_own_file_writes_the_same_rows_and_exits_by_itself(
+def test_pinned_state_pins_flujos_own_file_writes_the_same_rows_and_exits_by_itself(
     project: Path, tmp_path: Path
 ) -> None:
     """The pin keeps Flujo's file and rows; the process ends with stdin not a terminal (_run's
-    timeout would fail the test otherwise, as it does for a bare explicit URI: HARD_EXIT above)."""
-    pinned = _run(project, DEFAULTS, FLUJO_PROFILE="default")
+    timeout would fail the test otherwise, as it does for a bare explicit URI)."""
+    pinned = _run(project, DEFAULTS, FLUJO_PROFILE="pinned-state")
     assert "FLUJO_STATE_URI=sqlite:///flujo_ops.db: Flujo's own state file" in pinned["flujo"]
     stock_dir = tmp_path / "stock"
     stock_dir.mkdir()
@@ -269,7 +290,7 @@ def test_the_pinned_file_is_where_flujo_would_put_it_under_a_flujo_toml(project:
     write(project.parent / "flujo.toml", "[settings]\n")
     work = project / "app"
     work.mkdir()
-    report = _run(work, DEFAULTS, FLUJO_PROFILE="default")
+    report = _run(work, DEFAULTS, FLUJO_PROFILE="pinned-state")
     assert "flujo_ops.db" in report["files"]
     assert not (project.parent / "flujo_ops.db").exists()
     assert f"sqlite:///{(work / 'flujo_ops.db').resolve().as_posix()}" in report["flujo"]
@@ -365,7 +386,7 @@ def _kill_at_step_3_and_resume(where: Path, profile: str) -> dict[str, Any]:
 
 
 def test_a_run_killed_mid_pipeline_leaves_the_same_state_and_resumes_the_same(tmp_path: Path) -> None:
-    pinned = _kill_at_step_3_and_resume(tmp_path / "pinned", "default")
+    pinned = _kill_at_step_3_and_resume(tmp_path / "pinned", "pinned-state")
     stock = _kill_at_step_3_and_resume(tmp_path / "stock", "stdlib")
     assert pinned == stock
     assert stock["after_kill"]["workflow_state"] == [("run-crash-1", "running", 2, '"x12"')]
@@ -412,13 +433,13 @@ def test_two_workers_share_the_pinned_file_without_losing_a_run(project: Path) -
     default runs it too; docs/flujo.md says so.
     """
     script = write(project / "worker.py", TWO_WORKERS)
-    _program(script, "first", "1", "0", where=project, profile="default")
+    _program(script, "first", "1", "0", where=project, profile="pinned-state")
     start = time.time() + 8  # both imported Flujo (about 1 s each) before either runs
     workers = [
         subprocess.Popen(
             [sys.executable, str(script), name, "30", str(start)],
             cwd=project,
-            env=_flujo_env(FLUJO_PROFILE="default"),
+            env=_flujo_env(FLUJO_PROFILE="pinned-state"),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -440,3 +461,123 @@ def test_two_workers_share_the_pinned_file_without_losing_a_run(project: Path) -
     assert {status for _, status in rows["runs"]} == {"completed"}
     assert len(rows["steps"]) == 305
     assert not list(project.glob("flujo_ops.db.corrupt.*"))
+
+
+JOB = """
+import asyncio, os
+import flujo_tuning
+
+
+def job(tag: str) -> dict:
+    from flujo import Flujo, Step
+
+    async def step(text: str) -> str:
+        await asyncio.sleep(0)
+        return text + "!"
+
+    runner = Flujo(Step.from_callable(step) >> Step.from_callable(step, name="s2"), pipeline_name="p")
+
+    async def main() -> str:
+        return (await runner.run_result_async(tag)).output
+
+    return {
+        "output": flujo_tuning.run(main()),
+        "state_uri": os.environ.get("FLUJO_STATE_URI"),
+        "verify": flujo_tuning.verify(),
+    }
+"""
+
+CHILD = """
+import json, flujo_tuning
+flujo_tuning.apply()
+from job import job
+print(json.dumps(job("child")), flush=True)
+"""
+
+PLAIN_CHILD = """
+import asyncio, json, os
+from flujo import Flujo, Step
+
+
+async def step(text: str) -> str:
+    return text + "!"
+
+runner = Flujo(Step.from_callable(step), pipeline_name="plain")
+output = asyncio.run(runner.run_result_async("plain")).output
+print(json.dumps({"output": output, "state_uri": os.environ.get("FLUJO_STATE_URI")}), flush=True)
+"""
+
+PARENT = """
+import json, os, subprocess, sys
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+
+import flujo_tuning
+from job import job
+
+if __name__ == "__main__":
+    before = dict(os.environ)
+    tuning = flujo_tuning.apply()
+    changed = sorted(k for k in {*before, *os.environ} if before.get(k) != os.environ.get(k))
+    report = {"changed": changed, "choice": tuning.decision("flujo").choice}
+    for name in sys.argv[1:]:
+        script = name + ".py"
+        done = subprocess.run([sys.executable, script], stdin=subprocess.DEVNULL, capture_output=True,
+                              text=True, timeout=90)
+        assert done.returncode == 0, done.stderr[-2000:]
+        report[name] = json.loads(done.stdout.splitlines()[-1])
+    for method in ("spawn", "forkserver"):
+        with ProcessPoolExecutor(2, mp_context=get_context(method), initializer=flujo_tuning.worker_init,
+                                 initargs=(tuning.environ(),)) as pool:
+            report[method] = list(pool.map(job, [method + "-1", method + "-2"]))
+    print("REPORT " + json.dumps(report), flush=True)
+"""
+
+
+def _parent(where: Path, profile: str, *children: str) -> dict[str, Any]:
+    """PARENT under *profile*: it runs *children* one after another, then spawn and forkserver pools
+    whose workers run Flujo; everything must end by itself, stdin not a terminal, in time."""
+    for name, text in {"job": JOB, "child": CHILD, "plain_child": PLAIN_CHILD, "parent": PARENT}.items():
+        write(where / f"{name}.py", text)
+    done = subprocess.run(
+        [sys.executable, "parent.py", *children],
+        cwd=where,
+        env=_flujo_env(FLUJO_PROFILE=profile),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-4000:]
+    (line,) = [line for line in done.stdout.splitlines() if line.startswith("REPORT ")]
+    report: dict[str, Any] = json.loads(line.removeprefix("REPORT "))
+    return report
+
+
+@pytest.mark.parametrize("profile", SHIPPED)
+def test_children_and_pools_that_run_flujo_exit_by_themselves_under_every_profile(
+    project: Path, profile: str
+) -> None:
+    report = _parent(project, profile, "child")
+    assert report["child"]["output"] == "child!!"
+    for method in ("spawn", "forkserver"):
+        assert [r["output"] for r in report[method]] == [f"{method}-1!!", f"{method}-2!!"]
+        assert all(r["verify"] == [] for r in report[method]), report[method]
+    inherited = {r["state_uri"] for r in [report["child"], *report["spawn"], *report["forkserver"]]}
+    if profile == "pinned-state":
+        assert report["changed"] == ["FLUJO_STATE_URI"]
+        assert inherited == {"sqlite:///flujo_ops.db"}  # the children inherit it: documented
+    elif profile == "ephemeral":
+        assert report["changed"] == ["FLUJO_DISABLE_TRACING", "FLUJO_STATE_URI"]
+        assert inherited == {"memory://"}
+    else:
+        assert report["changed"] == []
+        assert inherited == {None}
+
+
+def test_under_default_a_plain_child_running_flujo_exits(project: Path) -> None:
+    report = _parent(project, "default", "plain_child")
+    assert report["changed"] == []
+    assert report["choice"] == "keep"
+    assert report["plain_child"] == {"output": "plain!", "state_uri": None}

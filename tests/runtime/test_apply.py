@@ -246,12 +246,18 @@ def test_fingerprint_is_the_same_in_another_process() -> None:
     assert outputs == {apply().fingerprint}
 
 
-def test_run_applies_the_default_profile_when_nothing_was_applied() -> None:
+def test_run_before_apply_uses_the_resolved_settings_and_installs_nothing() -> None:
+    import flujo_tuning
+
+    policy = loop_policy()
+    loop_class = run(_loop_type())
     assert current() is None
-    run(_loop_type())
-    tuning = current()
-    assert tuning is not None
-    assert tuning.settings.profile == "default"
+    assert loop_policy() is policy
+    resolved = flujo_tuning.preview()
+    assert issubclass(loop_class, resolved.loop_class)
+    (said,) = flujo_tuning.verify()
+    assert said.startswith("no Tuning is in force in this process: apply() has not run; ")
+    assert f"fingerprint {resolved.fingerprint}" in said
 
 
 def test_run_passes_debug_and_returns_the_result() -> None:
@@ -273,17 +279,17 @@ def test_asyncio_debug_setting_makes_debug_loops() -> None:
 
 
 def test_fingerprint_ignores_the_wording_of_reasons(monkeypatch: pytest.MonkeyPatch) -> None:
-    from flujo_tuning.runtime import loop_install
+    from flujo_tuning.runtime import loop_policy as policies
 
     first = apply()
     reset()
-    original = loop_install.plan
+    original = policies.plan
 
     def reworded(stock: bool, platform: backends.Platform) -> tuple[bool, str]:
         installs, note = original(stock, platform)
         return installs, note.upper()
 
-    monkeypatch.setattr(loop_install, "plan", reworded)
+    monkeypatch.setattr(policies, "plan", reworded)
     again = apply()
     assert again.decision("event_loop").reason != first.decision("event_loop").reason
     assert again.fingerprint == first.fingerprint
@@ -294,12 +300,11 @@ def test_a_failure_while_installing_leaves_the_policy_and_tuning_as_they_were(
 ) -> None:
     if sys.version_info >= (3, 14):
         pytest.skip("no policy is installed on 3.14+")
-    from flujo_tuning.runtime import loop_install
+    from flujo_tuning.runtime import loop_policy as policies
     from flujo_tuning.runtime.state import STATE
 
     previous = apply("stdlib")  # installs nothing
     policy = loop_policy()
-    saved = STATE.saved_policy
     real_set = asyncio.set_event_loop_policy
 
     calls: list[Any] = []
@@ -314,10 +319,10 @@ def test_a_failure_while_installing_leaves_the_policy_and_tuning_as_they_were(
     with pytest.raises(RuntimeError, match="disk on fire"):
         apply("default", event_loop="asyncio", asyncio_debug=True)  # a policy to install
     monkeypatch.undo()
-    assert isinstance(calls[0], loop_install.TunedEventLoopPolicy)  # it did get installed, then
+    assert policies.is_ours(calls[0])  # it did get installed, then
     assert loop_policy() is policy
-    assert not isinstance(loop_policy(), loop_install.TunedEventLoopPolicy)
-    assert STATE.saved_policy is saved
+    assert not policies.is_ours(loop_policy())
+    assert STATE.record.policy is None
     assert current() is previous
 
 

@@ -26,7 +26,7 @@ from flujo_tuning.components.decision import Component
 from ..conftest import records_of, structlog_configured, write
 
 COMPONENTS = get_args(Component)
-SHIPPED = ["debug", "default", "ephemeral", "low-memory", "stdlib", "throughput"]
+SHIPPED = ["debug", "default", "ephemeral", "low-memory", "pinned-state", "stdlib", "throughput"]
 
 #: Every FLUJO_* variable Flujo 0.6.11 reads (measured by installing it): none is a typo of ours.
 FLUJO_0_6_11_VARIABLES = """

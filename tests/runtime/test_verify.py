@@ -156,7 +156,9 @@ def test_a_replaced_policy_is_reported_when_no_loop_runs() -> None:
     asyncio.set_event_loop_policy(None)  # someone else resets it
     (difference,) = verify()
     assert difference.startswith("event_loop: the loop policy apply() installed was replaced by ")
-    assert difference.endswith("plain asyncio.run() will not make the decided loop")
+    assert difference.endswith(
+        "plain asyncio.run() will not make the decided loop (apply() again wraps the new one)"
+    )
 
 
 def _called_by(package: str, function: Callable[[], Any]) -> Any:
@@ -178,7 +180,7 @@ def _called_by(package: str, function: Callable[[], Any]) -> Any:
     ],
 )
 def test_the_fix_names_the_host_that_drives_the_loop(host: str, fix: str) -> None:
-    from flujo_tuning.runtime import verify as running
+    from flujo_tuning.runtime import observe as running
 
     assert fix in _called_by(host, running.host_fix)
 
@@ -191,7 +193,7 @@ def test_the_fix_names_the_host_that_drives_the_loop(host: str, fix: str) -> Non
 def test_an_imported_host_that_does_not_drive_the_loop_is_not_blamed(monkeypatch: pytest.MonkeyPatch) -> None:
     import types
 
-    from flujo_tuning.runtime import verify as running
+    from flujo_tuning.runtime import observe as running
 
     monkeypatch.setitem(sys.modules, "uvicorn", types.ModuleType("uvicorn"))
     monkeypatch.setitem(sys.modules, "ray", types.ModuleType("ray"))

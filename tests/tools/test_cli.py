@@ -133,7 +133,7 @@ def test_check_covers_what_the_project_selects_or_defines(tuned_project: Path) -
     assert run.stdout == "ok: 2 profile(s) checked: fast, lean\n"
     everything = flujo("check", "--all", cwd=tuned_project)
     assert everything.stdout.startswith(
-        "ok: 8 profile(s) checked: debug, default, ephemeral, fast, lean, low-memory"
+        "ok: 9 profile(s) checked: debug, default, ephemeral, fast, lean, low-memory, pinned-state"
     )
     one = flujo("check", "--profile", "stdlib", cwd=tuned_project)
     assert one.stdout == "ok: 1 profile(s) checked: stdlib\n"

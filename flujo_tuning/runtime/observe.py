@@ -1,4 +1,4 @@
-"""What actually runs: compare the running loop with a Tuning's decisions.
+"""Observing what actually runs: compare the running loop with a Tuning's decisions (read-only).
 
 A decision that is not in effect is worse than none. Servers and clusters make their own loops, so
 apply() inside a running loop, and verify() at any time, check the loop that really runs.
@@ -7,14 +7,18 @@ apply() inside a running loop, and verify() at any time, check the loop that rea
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import sys
 from typing import TYPE_CHECKING, Any
+
+from ..components.decision import Decision
 
 if TYPE_CHECKING:
     from .tuning import Tuning
 
 __all__ = [
     "HOST_FIXES",
+    "against_this_thread",
     "describe",
     "differences",
     "foreign_async_library",
@@ -39,11 +43,10 @@ def running_loop() -> asyncio.AbstractEventLoop | None:
 def thread_loop() -> asyncio.AbstractEventLoop | None:
     """The loop set for this thread but not running (what ``loop.run_until_complete`` will run, as
     granian does), without making one or warning: None when there is none, or it is closed."""
-    from .loop_install import POLICIES
+    from . import loop_policy
 
-    if POLICIES:  # 3.10-3.13: get_event_loop() would make one (and warn on 3.12+), so read it
-        policy = asyncio.get_event_loop_policy()
-        loop = getattr(getattr(policy, "_local", None), "_loop", None)
+    if loop_policy.POLICIES:  # 3.10-3.13: get_event_loop() would make one (and warn on 3.12+), so read it
+        loop = loop_policy.thread_local_loop()
     else:  # 3.14+: get_event_loop() raises instead of making one
         try:
             loop = asyncio.get_event_loop()
@@ -191,10 +194,17 @@ def host_fix(
     return otherwise
 
 
-def verify(tuning: Tuning | None) -> list[str]:
-    """See :func:`flujo_tuning.verify`."""
+def verify(tuning: Tuning | None, resolved: Tuning | None = None) -> list[str]:
+    """See :func:`flujo_tuning.verify`; *resolved*: what read-only helpers used where apply() has not run."""
     if tuning is None:
-        return ["no Tuning is in force in this process: apply() has not run"]
+        said = "no Tuning is in force in this process: apply() has not run"
+        if resolved is not None:
+            said += (
+                f"; cache keys, canonical bytes and run() used settings resolved here without it "
+                f"(profile {resolved.profile!r}, hasher {resolved.hasher.name}, fingerprint "
+                f"{resolved.fingerprint}): compare with the parent's fingerprint"
+            )
+        return [said]
     loop = running_loop()
     if loop is not None:
         return describe(loop, tuning, "the running loop")
@@ -213,19 +223,96 @@ def verify(tuning: Tuning | None) -> list[str]:
 
 def _policy_differences(tuning: Tuning) -> list[str]:
     """No loop runs in this thread: check that plain asyncio.run() would still make the decided loop."""
-    from . import loop_install
+    from . import loop_policy
 
-    if not tuning.installs_policy or not loop_install.POLICIES:
+    if not tuning.installs_policy or not loop_policy.POLICIES:
         return []
-    from .loop_install import TunedEventLoopPolicy
-
-    policy = asyncio.get_event_loop_policy()
-    if isinstance(policy, TunedEventLoopPolicy) and policy.loop_factory in (
-        tuning.plain_loop_factory,
-        tuning.loop_factory,
-    ):
+    policy = loop_policy.current_policy()
+    if loop_policy.factory_of(policy) in (tuning.plain_loop_factory, tuning.loop_factory):
         return []
     return [
         f"event_loop: the loop policy apply() installed was replaced by {qualified_name(type(policy))}: "
-        "plain asyncio.run() will not make the decided loop"
+        "plain asyncio.run() will not make the decided loop (apply() again wraps the new one)"
     ]
+
+
+def _not_here(decision: Decision, note: str) -> Decision:
+    return dataclasses.replace(decision, reason=f"{decision.reason}; {note}", in_effect=False)
+
+
+def against_this_thread(tuning: Tuning) -> tuple[Decision, ...]:
+    """*tuning*'s decisions, where the event loop and task factory say whether the loop that runs
+    this thread (or is set to run it) matches them, and if not, how to fix it: apply() keeps that
+    loop, and a decision in effect nowhere here must not say it is."""
+    loop_decision, factory_decision = _against_loop(
+        tuning.decision("event_loop"),
+        tuning.decision("task_factory"),
+        tuning.loop_class,
+        tuning.task_factory,
+        tuning.settings.asyncio_debug,
+    )
+    revised = {"event_loop": loop_decision, "task_factory": factory_decision}
+    return tuple(revised.get(d.component, d) for d in tuning.decisions)
+
+
+def _against_loop(
+    loop_decision: Decision,
+    factory_decision: Decision,
+    loop_class: type,
+    factory: Any,
+    debug: bool,
+) -> tuple[Decision, Decision]:
+    running = running_loop()
+    which: str
+    fix: str | None
+    if running is None:
+        library = foreign_async_library()
+        if library is not None:
+            note = (
+                f"this thread runs {library}, not asyncio: not in effect here, only in asyncio loops "
+                "made later (in other threads or after it returns)"
+            )
+            return (
+                dataclasses.replace(loop_decision, reason=f"{loop_decision.reason}; {note}", in_effect=False),
+                dataclasses.replace(
+                    factory_decision, reason=f"{factory_decision.reason}; {note}", in_effect=False
+                ),
+            )
+        waiting = thread_loop()
+        if waiting is None:
+            return loop_decision, factory_decision
+        kind = qualified_name(type(waiting))
+        which = f"the loop set for this thread and not running yet ({kind})"
+        fix = host_fix(
+            "make that loop with tuning.loop_factory() instead, or give it the task factory and debug "
+            "mode with tuning.configure_loop(loop)"
+        )
+        kept = waiting
+    else:
+        which = f"the running loop ({qualified_name(type(running))})"
+        fix = None
+        kept = running
+    found = differences(
+        kept,
+        loop_class=loop_class,
+        loop_choice=loop_decision.choice,
+        task_factory=factory,
+        factory_choice=factory_decision.choice,
+        debug=debug,
+        which="this loop",
+    )
+    if not found:
+        note = f"{which} is kept and matches the choice"
+        return dataclasses.replace(loop_decision, reason=f"{loop_decision.reason}; {note}"), factory_decision
+    fix = fix or host_fix()
+
+    def not_in_effect(decision: Decision, texts: list[str]) -> Decision:
+        note = f"{which} is kept and differs ({'; '.join(texts)}): the choice applies to new loops only"
+        return _not_here(decision, f"{note}; {fix}")
+
+    loop_found = [text for component, text in found.items() if component != "task_factory"]
+    if loop_found:
+        loop_decision = not_in_effect(loop_decision, loop_found)
+    if "task_factory" in found:
+        factory_decision = not_in_effect(factory_decision, [found["task_factory"]])
+    return loop_decision, factory_decision

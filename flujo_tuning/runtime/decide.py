@@ -1,5 +1,6 @@
-"""Decide every component for resolved settings: the Tuning apply() would install, built with no
-side effects (a ConfigError here leaves the process as it was)."""
+"""Deciding: every component for resolved settings, as a Tuning value. Pure: it reads the
+environment's facts (which backends are installed, Flujo's files) and changes nothing; the running
+loop is observing's business (observe.py), the process is installing's (install.py)."""
 
 from __future__ import annotations
 
@@ -10,13 +11,11 @@ from collections.abc import Mapping
 from ..cache_keys.maker import SCHEME, KeyMaker
 from ..components import buffers, codec, event_loop, flujo, hasher, key_encoder, perf_debug, task_factory
 from ..components.backends import Platform
-from ..components.decision import Decision
 from ..config.settings import ResolvedSettings
-from . import flujo_env, loop_install
-from . import verify as running
+from . import flujo_facts, loop_policy
 from .tuning import LoopFactory, Tuning, fingerprint_facts
 
-__all__ = ["build"]
+__all__ = ["OUR_LOOPS", "decide"]
 
 
 def _loop_factory(
@@ -36,9 +35,9 @@ def _loop_factory(
     return tuned_loop
 
 
-def build(settings: ResolvedSettings, platform: Platform) -> Tuning:
+def decide(settings: ResolvedSettings, platform: Platform, flujo_ours: Mapping[str, str]) -> Tuning:
     """Decide every component and what installing will do; no side effects (a ConfigError here
-    leaves the process as it was)."""
+    leaves the process as it was). *flujo_ours*: Flujo's variables apply() set (not the user's)."""
     source = settings.provenance
     strict = settings.strict
     disabled_by = source["disable_uvloop"] if settings.disable_uvloop else None
@@ -59,19 +58,19 @@ def build(settings: ResolvedSettings, platform: Platform) -> Tuning:
         key_maker.encoder, key_maker.unavailable, chosen_codec.name, source["codec"]
     )
     debug_decision = perf_debug.decide(settings.perf_debug, source["perf_debug"])
-    flujo_facts = flujo_env.facts()
-    flujo_decision, flujo_variables = flujo.decide(
+    facts_of_flujo = flujo_facts.facts(flujo_ours)
+    flujo_decision, flujo_plan = flujo.decide(
         settings.state_backend,
         settings.tracing,
         _joint_source(source, "state_backend", "tracing"),
-        flujo_facts,
+        facts_of_flujo,
     )
 
     # Eager tasks change what create_task does, so loops we do not make get them only on request.
     scope = settings.task_factory_scope
     plain_factory = factory if scope == "process" else None
     stock = loop.name == "asyncio" and plain_factory is None and not settings.asyncio_debug
-    installs, install_note = loop_install.plan(stock, platform)
+    installs, install_note = loop_policy.plan(stock, platform)
     notes = [install_note]
     if settings.asyncio_debug:
         notes.append("new loops run in asyncio debug mode")
@@ -81,9 +80,6 @@ def build(settings: ResolvedSettings, platform: Platform) -> Tuning:
             factory_decision,
             reason=f"{factory_decision.reason}; {_scope_note(scope, source['task_factory_scope'], installs)}",
         )
-    loop_decision, factory_decision = _against_running_loop(
-        loop_decision, factory_decision, loop, factory, settings.asyncio_debug
-    )
     loop_factory = _loop_factory(loop.new_loop, factory, settings.asyncio_debug)
     plain_loop_factory = (
         loop_factory
@@ -107,7 +103,7 @@ def build(settings: ResolvedSettings, platform: Platform) -> Tuning:
         "loop": f"{loop.name} {loop.version}",
         "codec": f"{chosen_codec.name} {chosen_codec.version}",
         "hasher": f"{chosen_hasher.name} {chosen_hasher.version}",
-        "flujo": flujo_facts.version or "not installed",
+        "flujo": facts_of_flujo.version or "not installed",
         "keys": SCHEME,
     }
     return Tuning(
@@ -124,7 +120,8 @@ def build(settings: ResolvedSettings, platform: Platform) -> Tuning:
         _loop_class=loop.loop_class,
         _task_factory=factory,
         _facts=facts,
-        _flujo_env=flujo_variables,
+        _flujo_env=flujo_plan.variables,
+        _flujo_close_at_exit=flujo_plan.close_at_exit,
     )
 
 
@@ -160,72 +157,3 @@ def _joint_source(source: Mapping[str, str], *names: str) -> str:
     if len(found) == 1:
         return found.pop()
     return "; ".join(f"{name} from {source[name]}" for name in names)
-
-
-def _not_here(decision: Decision, note: str) -> Decision:
-    return dataclasses.replace(decision, reason=f"{decision.reason}; {note}", in_effect=False)
-
-
-def _against_running_loop(
-    loop_decision: Decision,
-    factory_decision: Decision,
-    loop: event_loop.LoopBackend,
-    factory: task_factory.TaskFactory | None,
-    debug: bool,
-) -> tuple[Decision, Decision]:
-    """apply() keeps the loop that runs this thread, or is set to run it: say whether it matches,
-    and if not, how to fix it (a decision in effect nowhere here must not say it is)."""
-    running_loop = running.running_loop()
-    which: str
-    fix: str | None
-    if running_loop is None:
-        library = running.foreign_async_library()
-        if library is not None:
-            note = (
-                f"this thread runs {library}, not asyncio: not in effect here, only in asyncio loops "
-                "made later (in other threads or after it returns)"
-            )
-            return (
-                dataclasses.replace(loop_decision, reason=f"{loop_decision.reason}; {note}", in_effect=False),
-                dataclasses.replace(
-                    factory_decision, reason=f"{factory_decision.reason}; {note}", in_effect=False
-                ),
-            )
-        waiting = running.thread_loop()
-        if waiting is None:
-            return loop_decision, factory_decision
-        kind = running.qualified_name(type(waiting))
-        which = f"the loop set for this thread and not running yet ({kind})"
-        fix = running.host_fix(
-            "make that loop with tuning.loop_factory() instead, or give it the task factory and debug "
-            "mode with tuning.configure_loop(loop)"
-        )
-        kept = waiting
-    else:
-        which = f"the running loop ({running.qualified_name(type(running_loop))})"
-        fix = None
-        kept = running_loop
-    found = running.differences(
-        kept,
-        loop_class=loop.loop_class,
-        loop_choice=loop_decision.choice,
-        task_factory=factory,
-        factory_choice=factory_decision.choice,
-        debug=debug,
-        which="this loop",
-    )
-    if not found:
-        note = f"{which} is kept and matches the choice"
-        return dataclasses.replace(loop_decision, reason=f"{loop_decision.reason}; {note}"), factory_decision
-    fix = fix or running.host_fix()
-
-    def not_in_effect(decision: Decision, texts: list[str]) -> Decision:
-        note = f"{which} is kept and differs ({'; '.join(texts)}): the choice applies to new loops only"
-        return _not_here(decision, f"{note}; {fix}")
-
-    loop_found = [text for component, text in found.items() if component != "task_factory"]
-    if loop_found:
-        loop_decision = not_in_effect(loop_decision, loop_found)
-    if "task_factory" in found:
-        factory_decision = not_in_effect(factory_decision, [found["task_factory"]])
-    return loop_decision, factory_decision

@@ -12,7 +12,7 @@ import pytest
 
 import flujo_tuning
 from flujo_tuning.components import backends
-from flujo_tuning.runtime import loop_install
+from flujo_tuning.runtime import loop_policy
 
 HAS_UVLOOP = sys.platform != "win32"
 POLICY_API = (
@@ -28,7 +28,7 @@ def python_314(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """This process, as our code sees a Python 3.14: the platform says 3.14, the package's policy
     switch is off, and asyncio's policy API is not there to call."""
     monkeypatch.setattr(backends.Platform, "current", classmethod(lambda cls: cls(sys.platform, (3, 14))))
-    monkeypatch.setattr(loop_install, "POLICIES", False)
+    monkeypatch.setattr(loop_policy, "POLICIES", False)
     asyncio.get_event_loop_policy()  # asyncio's own lazy set-up imports the class we remove
     for name in POLICY_API:
         monkeypatch.delattr(asyncio, name, raising=False)

@@ -1,0 +1,239 @@
+"""The installer owns every change to the process: it wraps the host's policy, records what it found,
+and reset() puts back exactly that, leaving alone (and naming) what someone else changed since.
+The read-only helpers change nothing at all."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+from structlog.testing import capture_logs
+
+import flujo_tuning
+from flujo_tuning import apply, current, reset, verify
+from flujo_tuning.runtime import loop_policy
+
+from ..conftest import loop_policy as policy_in_force
+
+needs_policies = pytest.mark.skipif(
+    not loop_policy.POLICIES or sys.platform == "win32", reason="loop policies (3.10-3.13), uvloop"
+)
+
+
+async def _loop_class() -> type:
+    return type(asyncio.get_running_loop())
+
+
+def _stock_loop_class() -> type:
+    loop = asyncio.new_event_loop()
+    loop.close()
+    return type(loop)
+
+
+if loop_policy.POLICIES:
+
+    class HostPolicy(asyncio.DefaultEventLoopPolicy):
+        """A host's own policy: it counts the loops it makes and offers something of its own."""
+
+        made = 0
+
+        def new_event_loop(self) -> asyncio.AbstractEventLoop:
+            HostPolicy.made += 1
+            return super().new_event_loop()
+
+        def host_feature(self) -> str:
+            return "host"
+
+
+@pytest.fixture
+def host_policy() -> Any:
+    """A host policy in force before the test (put back after it)."""
+    found = asyncio.get_event_loop_policy()
+    policy = HostPolicy()
+    asyncio.set_event_loop_policy(policy)
+    yield policy
+    asyncio.set_event_loop_policy(found)
+
+
+@needs_policies
+def test_a_host_policy_set_before_apply_is_wrapped_and_named(host_policy: Any) -> None:
+    import uvloop
+
+    tuning = apply()
+    wrapper = policy_in_force()
+    assert loop_policy.unwrap(wrapper) is host_policy
+    assert wrapper.host_feature() == "host"  # type: ignore[attr-defined]  # everything else: the host's
+    assert asyncio.run(_loop_class()) is uvloop.Loop  # new loops: ours
+    assert "wraps the policy found in force (tests.runtime.test_install.HostPolicy)" in (
+        tuning.decision("event_loop").reason
+    )
+    assert reset() == []
+    assert policy_in_force() is host_policy  # exactly what apply() found
+
+
+@needs_policies
+def test_asyncio_s_own_policy_is_not_called_a_host_s() -> None:
+    assert "wraps the policy found" not in apply().decision("event_loop").reason
+
+
+@needs_policies
+def test_reset_leaves_a_policy_set_after_apply_in_place_and_says_so() -> None:
+    apply()
+    later = asyncio.DefaultEventLoopPolicy()
+    asyncio.set_event_loop_policy(later)
+    with capture_logs() as events:
+        left = reset()
+    assert policy_in_force() is later
+    assert left == [
+        f"event-loop policy: {type(later).__module__}.{type(later).__qualname__} left in place "
+        "(set after apply(), replacing ours)"
+    ]
+    assert [(e["event"], e["left_alone"]) for e in events] == [("flujo_tuning.reset", left)]
+    asyncio.set_event_loop_policy(None)
+
+
+@needs_policies
+def test_a_second_apply_re_installs_a_removed_policy_and_says_so() -> None:
+    import uvloop
+
+    tuning = apply()
+    asyncio.set_event_loop_policy(None)
+    assert verify() != []
+    with capture_logs() as events:
+        again = apply()
+    assert again is tuning
+    assert asyncio.run(_loop_class()) is uvloop.Loop
+    assert verify() == []
+    (event,) = events
+    assert event["event"] == "flujo_tuning.converged"
+    assert event["re_established"] == [
+        "the policy installed before had been replaced by "
+        "asyncio.unix_events._UnixDefaultEventLoopPolicy: re-installed, wrapping it"
+    ]
+
+
+@needs_policies
+def test_apply_in_another_thread_keeps_this_thread_s_loop() -> None:
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        worker = threading.Thread(target=apply)
+        worker.start()
+        worker.join()
+        assert current() is not None
+        assert asyncio.get_event_loop() is loop  # no new loop, no DeprecationWarning (an error here)
+        reset()
+        assert asyncio.get_event_loop() is loop
+    finally:
+        asyncio.set_event_loop(None)
+        loop.close()
+
+
+@needs_policies
+def test_reapplying_other_settings_keeps_what_the_first_apply_found(host_policy: Any) -> None:
+    apply()
+    apply(asyncio_debug=True)
+    apply("stdlib")  # nothing to install: ours goes, the host's comes back
+    assert policy_in_force() is host_policy
+    apply()
+    assert reset() == []
+    assert policy_in_force() is host_policy
+
+
+def test_reset_round_trips_environment_variables_and_leaves_later_changes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("FLUJO_TUNING_TEST_KEPT", "1")
+    before = dict(os.environ)
+    flujo_tuning.worker_init({"FLUJO_CODEC": "json", "FLUJO_HASHER": "sha256"})
+    assert current() is not None
+    assert current().choices["codec"] == "json"  # type: ignore[union-attr]
+    assert os.environ["FLUJO_HASHER"] == "sha256"  # the worker's own children resolve the same
+    os.environ["FLUJO_HASHER"] = "blake3"  # someone else's change after apply()
+    left = reset()
+    assert left == ["FLUJO_HASHER: left as 'blake3' (changed after apply(), which had set 'sha256')"]
+    del os.environ["FLUJO_HASHER"]
+    assert dict(os.environ) == before
+
+
+@pytest.mark.parametrize(
+    "helper",
+    [
+        lambda: flujo_tuning.cache_key({"a": 1}),
+        lambda: flujo_tuning.canonical_bytes({"a": 1}),
+        lambda: flujo_tuning.preview("throughput"),
+        lambda: flujo_tuning.run(_loop_class()),
+        flujo_tuning.verify,
+        flujo_tuning.resolve,
+    ],
+    ids=["cache_key", "canonical_bytes", "preview", "run", "verify", "resolve"],
+)
+def test_read_only_helpers_change_nothing(helper: Any) -> None:
+    policy = policy_in_force()
+    environ = dict(os.environ)
+    helper()
+    assert policy_in_force() is policy
+    assert dict(os.environ) == environ
+    assert current() is None
+
+
+def test_keys_made_before_apply_follow_the_resolved_settings_and_verify_names_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("FLUJO_HASHER", "sha256")
+    with capture_logs() as events:
+        key = flujo_tuning.cache_key({"a": 1})
+        flujo_tuning.cache_key({"b": 2})
+    assert key.startswith("fk1:sha256:")
+    resolved = flujo_tuning.preview()
+    (event,) = events  # once per process
+    assert (event["event"], event["fingerprint"]) == ("flujo_tuning.resolved", resolved.fingerprint)
+    (said,) = verify()
+    assert "apply() has not run" in said
+    assert f"hasher sha256, fingerprint {resolved.fingerprint}" in said
+    assert apply().cache_key({"a": 1}) == key
+    assert verify() == []
+
+
+def test_integration_helpers_before_apply_install_nothing() -> None:
+    from flujo_tuning.integrations import ray
+
+    policy = policy_in_force()
+    environ = dict(os.environ)
+    runtime_env = ray.runtime_env()
+    assert runtime_env["env_vars"]["FLUJO_PROFILE"] == "default"
+    assert (policy_in_force(), dict(os.environ), current()) == (policy, environ, None)
+
+
+def test_a_failing_install_leaves_the_policy_and_environment_as_they_were(
+    monkeypatch: pytest.MonkeyPatch, flujo_installed: Path
+) -> None:
+    from flujo_tuning.runtime import install
+
+    environ = dict(os.environ)
+    set_before_failing: list[str | None] = []
+
+    def fail(wanted: bool) -> None:
+        set_before_failing.append(os.environ.get("FLUJO_STATE_URI"))
+        raise RuntimeError("no")
+
+    monkeypatch.setattr(install, "_exit_hook", fail)
+    with pytest.raises(RuntimeError, match="no"):
+        apply(state_backend="memory", tracing="off", asyncio_debug=True)
+    assert set_before_failing == ["memory://"]  # the variables were set, then taken back
+    assert dict(os.environ) == environ
+    assert not loop_policy.is_ours(policy_in_force())
+    assert current() is None
+
+
+def test_stdlib_changes_nothing_at_all() -> None:
+    policy = policy_in_force()
+    environ = dict(os.environ)
+    apply("stdlib")
+    assert (policy_in_force(), dict(os.environ)) == (policy, environ)
+    assert asyncio.run(_loop_class()) is _stock_loop_class()

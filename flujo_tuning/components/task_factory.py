@@ -1,37 +1,27 @@
 """Task factories: asyncio's default, or eager tasks (Python 3.12+) checked by a probe.
 
-Some loop/Python pairs reject ``asyncio.eager_task_factory`` (uvloop 0.23 on Python 3.13 passes
-``eager_start`` to the factory, which the stdlib factory does not accept). A probe on a real loop
-finds that out at decision time, and an adapter that accepts the keyword is tried next.
+Eager tasks are only ever asyncio's own ``asyncio.eager_task_factory``: libraries we do not own
+recognise that one and no other (anyio, under httpx and pydantic-ai, starts its own tasks lazily
+only when it sees asyncio's factory; under any other eager factory its cancel scopes break and every
+call fails). Some loop/Python pairs reject asyncio's factory (uvloop 0.23 on Python 3.13 passes
+``eager_start`` to it, which it does not accept): a probe on a real loop finds that out at decision
+time, and eager tasks are then not offered on that loop (the decision says why).
 """
 
 from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from typing import Any
 
 from .backends import Candidate, Platform, Unavailable, choose
 from .decision import Decision
 from .event_loop import LoopBackend
 
-__all__ = ["TaskFactory", "decide", "eager_task_factory_adapter"]
+__all__ = ["TaskFactory", "decide", "probe"]
 
 TaskFactory = Callable[..., "asyncio.Future[Any]"]
-
-
-def eager_task_factory_adapter(  # pragma: no-cover-before-312
-    loop: asyncio.AbstractEventLoop,
-    coro: Coroutine[Any, Any, Any],
-    *,
-    name: str | None = None,
-    context: Any = None,
-    eager_start: bool | None = None,
-) -> asyncio.Task[Any]:
-    """An eager task factory that also accepts the ``eager_start`` keyword some loops pass."""
-    start = True if eager_start is None else eager_start
-    return asyncio.Task(coro, loop=loop, name=name, context=context, eager_start=start)  # type: ignore[call-arg,unused-ignore]
 
 
 def _run_probe(  # pragma: no-cover-before-312
@@ -92,18 +82,17 @@ def _load_eager(loop: LoopBackend, platform: Platform) -> Candidate[TaskFactory 
 def _probed_eager(  # pragma: no-cover-before-312
     loop: LoopBackend, platform: Platform
 ) -> Candidate[TaskFactory | None]:
-    """asyncio's eager factory if it passes the probe on *loop*, else our adapter if that does."""
+    """asyncio's eager factory if it passes the probe on *loop*; no other (see the module's docstring)."""
     stdlib: TaskFactory = asyncio.eager_task_factory  # type: ignore[attr-defined,unused-ignore]
     problem = probe(loop.new_loop, stdlib)
     if problem is None:
         return Candidate("eager", stdlib, f"asyncio.eager_task_factory on {loop.name}")
-    adapted = probe(loop.new_loop, eager_task_factory_adapter)
-    if adapted is None:
-        why = f"asyncio.eager_task_factory failed the probe: {problem}"
-        return Candidate(
-            "eager", eager_task_factory_adapter, f"flujo_tuning's eager adapter on {loop.name} ({why})"
-        )
-    raise Unavailable(f"eager tasks fail on {loop.name} with Python {platform.python_text} ({problem})")
+    raise Unavailable(
+        f"eager tasks fail on {loop.name} with Python {platform.python_text}: asyncio.eager_task_factory "
+        f"failed the probe ({problem}), and no other eager factory is offered, since anyio (httpx, "
+        "pydantic-ai) recognises only asyncio's and breaks under any other",
+        instead="event_loop = 'asyncio' keeps eager tasks there, or keep this loop without them",
+    )
 
 
 def _load_default() -> Candidate[TaskFactory | None]:

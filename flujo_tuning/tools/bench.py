@@ -21,9 +21,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import metadata
 
+from .._errors import FlujoTuningError
 from .output import error
 
-__all__ = ["BenchReport", "environment", "main", "progress_bar", "render", "run_bench"]
+__all__ = ["BenchError", "BenchReport", "environment", "main", "progress_bar", "render", "run_bench"]
 
 DEFAULT_PROFILES = ("stdlib", "default", "throughput")
 FLUJO_PROFILES = ("stdlib", "default", "throughput", "ephemeral")
@@ -150,11 +151,27 @@ def run_bench(
             for scenario in scenarios:
                 for name in profiles:
                     steps = max(scenario.min_steps, int(scenario.steps * scale))
-                    report.rates.setdefault((scenario.name, name), []).append(
-                        run_scenario(scenario, tunings[name], steps)
-                    )
+                    try:
+                        rate = run_scenario(scenario, tunings[name], steps)
+                    except Exception as exc:  # failed work is an error with its cause, never a rate
+                        raise BenchError(
+                            f"{scenario.title!r} failed under {name}: {_failure(exc)}; no figure is "
+                            "reported for work that failed"
+                        ) from exc
+                    report.rates.setdefault((scenario.name, name), []).append(rate)
                     advance()
     return report
+
+
+class BenchError(FlujoTuningError):
+    """A scenario failed under a profile: bench reports it instead of a rate."""
+
+
+def _failure(exc: BaseException) -> str:
+    """*exc* in one line, with the first failure inside an exception group (anyio's task groups)."""
+    while isinstance(inner := getattr(exc, "exceptions", None), tuple) and inner:  # a group (or backport)
+        exc = inner[0]
+    return f"{type(exc).__name__}: {exc}"
 
 
 @contextmanager
@@ -295,7 +312,7 @@ def run(args: argparse.Namespace) -> int:
             pyproject=getattr(args, "pyproject", None),
             experimental=args.experimental,
         )
-    except ConfigError as exc:
+    except (ConfigError, BenchError) as exc:
         error(exc)
         return 1
     color = sys.stdout.isatty() and "NO_COLOR" not in os.environ and not args.markdown

@@ -20,9 +20,9 @@ import time
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
-from .workloads import Scenario, measured
+from .workloads import Scenario, WorkloadError, measured
 
-__all__ = ["FLUJO_HTTP_SCENARIOS", "FLUJO_SCENARIOS", "flujo_available"]
+__all__ = ["FLUJO_HTTP_SCENARIOS", "FLUJO_SCENARIOS", "flujo_available", "succeeded"]
 
 _inputs = itertools.count()
 
@@ -77,15 +77,25 @@ def _runner(defaults: bool) -> Any:  # pragma: no-cover-without-flujo
     )
 
 
+def succeeded(result: Any) -> Any:
+    """*result* (a Flujo PipelineResult) if every step succeeded: Flujo reports a failed step in the
+    result instead of raising, and a failed run is never counted as work done."""
+    failed = [step for step in result.step_history if not step.success]
+    if failed or not result.success:
+        detail = "; ".join(f"step {step.name!r}: {step.feedback}" for step in failed) or "no step failed"
+        raise WorkloadError(f"a Flujo run failed ({detail})")
+    return result
+
+
 def _runs(tuning: Any, runs: int, *, defaults: bool) -> float:  # pragma: no-cover-without-flujo
     with _flujo_conditions(tuning):
         runner = _runner(defaults)  # made here: Flujo reads its variables when a runner is made
 
         async def work() -> float:
-            await runner.run_result_async(f"warm-up {next(_inputs)}")
+            succeeded(await runner.run_result_async(f"warm-up {next(_inputs)}"))
             start = time.perf_counter()
             for _ in range(runs):
-                await runner.run_result_async(f"input {next(_inputs)}")
+                succeeded(await runner.run_result_async(f"input {next(_inputs)}"))
             return time.perf_counter() - start
 
         return _measured(tuning, runner, work)
@@ -128,7 +138,7 @@ def _http_runs(tuning: Any, runs: int, *, shared: bool) -> float:  # pragma: no-
     from flujo import Flujo, Step
 
     from .http_stub import serving
-    from .http_workloads import IN_FLIGHT
+    from .http_workloads import IN_FLIGHT, ok
 
     with serving() as url, _flujo_conditions(tuning):
         clients: list[Any] = []
@@ -139,7 +149,7 @@ def _http_runs(tuning: Any, runs: int, *, shared: bool) -> float:  # pragma: no-
             else:
                 async with httpx.AsyncClient() as client:  # a step that makes its own client
                     response = await client.get(url, params={"in": text})
-            tuning.codec.loads(response.content)
+            tuning.codec.loads(ok(response).content)
             return text + "."
 
         pipeline = Step.from_callable(call, name="h1")
@@ -149,12 +159,12 @@ def _http_runs(tuning: Any, runs: int, *, shared: bool) -> float:  # pragma: no-
 
         async def work() -> float:
             clients.append(httpx.AsyncClient())
-            await runner.run_result_async(f"warm-up {next(_inputs)}")
+            succeeded(await runner.run_result_async(f"warm-up {next(_inputs)}"))
             gate = asyncio.Semaphore(IN_FLIGHT)
 
             async def one() -> None:
                 async with gate:
-                    await runner.run_result_async(f"input {next(_inputs)}")
+                    succeeded(await runner.run_result_async(f"input {next(_inputs)}"))
 
             start = time.perf_counter()
             await asyncio.gather(*(one() for _ in range(runs)))

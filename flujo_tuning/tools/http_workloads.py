@@ -16,9 +16,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from .http_stub import serving
-from .workloads import Scenario, measured, timed
+from .workloads import Scenario, WorkloadError, measured, timed
 
-__all__ = ["HTTP_SCENARIOS", "IN_FLIGHT", "httpx_available"]
+__all__ = ["HTTP_SCENARIOS", "IN_FLIGHT", "httpx_available", "ok"]
 
 #: Calls in flight at once, as concurrent pipeline runs would have.
 IN_FLIGHT = 8
@@ -38,6 +38,13 @@ async def _in_flight(calls: int, call: Callable[[int], Awaitable[None]]) -> None
     await asyncio.gather(*(one(number) for number in range(calls)))
 
 
+def ok(response: Any) -> Any:
+    """*response* if the server answered 200; a failed call is never counted as work done."""
+    if response.status_code != 200:
+        raise WorkloadError(f"HTTP {response.status_code} from {response.url}")
+    return response
+
+
 def _shared_client(tuning: Any, calls: int) -> float:
     import httpx
 
@@ -46,7 +53,7 @@ def _shared_client(tuning: Any, calls: int) -> float:
             await client.get(url)  # the connection exists before the clock, as it would
 
             async def call(number: int) -> None:
-                tuning.codec.loads((await client.get(url, params={"n": number})).content)
+                tuning.codec.loads(ok(await client.get(url, params={"n": number})).content)
 
             start = time.perf_counter()
             await _in_flight(calls, call)
@@ -61,7 +68,7 @@ def _client_per_call(tuning: Any, calls: int) -> float:
 
     async def call(number: int) -> None:
         async with httpx.AsyncClient() as client:  # what a step that makes its own client does
-            tuning.codec.loads((await client.get(url, params={"n": number})).content)
+            tuning.codec.loads(ok(await client.get(url, params={"n": number})).content)
 
     with serving() as url:
         return timed(tuning, _in_flight(calls, call))

@@ -16,9 +16,10 @@ from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
+from .._errors import FlujoTuningError
 from ..perf import time_perf_ns
 
-__all__ = ["SCENARIOS", "Scenario", "measured", "run_scenario", "step_input", "timed"]
+__all__ = ["SCENARIOS", "Scenario", "WorkloadError", "measured", "run_scenario", "step_input", "timed"]
 
 _PROMPT = "Summarise the customer's last three messages and propose a reply in their language."
 
@@ -101,6 +102,10 @@ def _mixed_steps_one_process(tuning: Any, steps: int) -> float:
     pipeline = _Pipeline(tuning)
     pipeline.warm(range(0, steps, 2))  # every other input is a hit
     return timed(tuning, _concurrent(pipeline, steps, batch=50))
+
+
+class WorkloadError(FlujoTuningError):
+    """A measured unit of work failed: it is reported as an error, never as a rate."""
 
 
 def measured(tuning: Any, work: Callable[[], Awaitable[float]]) -> float:

@@ -28,12 +28,8 @@ if importlib.util.find_spec("ray") is None:  # not imported here: Ray's own impo
 
 pytestmark = pytest.mark.ray
 
-EAGER = sys.version_info >= (3, 12)
-#: How a loop's eager task factory names itself: asyncio's, or our adapter (uvloop on 3.13).
-EAGER_FACTORIES = {
-    getattr(getattr(asyncio, "eager_task_factory", None), "__qualname__", "?"),
-    "eager_task_factory_adapter",
-}
+#: How asyncio's eager task factory names itself: the only eager factory ever installed.
+EAGER_FACTORY = getattr(getattr(asyncio, "eager_task_factory", None), "__qualname__", "?")
 
 DRIVER = """
 import asyncio
@@ -145,7 +141,7 @@ def test_tasks_and_async_actors_run_the_drivers_tuning(
         assert report["key"] == driver["key"]
         assert report["verify"] == []
         assert report["loop"].startswith(expected_loop)
-    if env.get("FLUJO_PROFILE") == "throughput" and EAGER:
-        assert {r["task_factory"] for r in result["actor"]} <= EAGER_FACTORIES
+    if env.get("FLUJO_PROFILE") == "throughput" and driver["choices"]["task_factory"] == "eager":
+        assert {r["task_factory"] for r in result["actor"]} == {EAGER_FACTORY}
     if "FLUJO_DISABLE_UVLOOP" in env or env.get("FLUJO_PROFILE") == "stdlib":
         assert not any(r["on_uvloop"] for r in [*result["tasks"], *result["actor"]])

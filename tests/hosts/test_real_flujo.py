@@ -16,6 +16,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -581,3 +582,108 @@ def test_under_default_a_plain_child_running_flujo_exits(project: Path) -> None:
     assert report["changed"] == []
     assert report["choice"] == "keep"
     assert report["plain_child"] == {"output": "plain!", "state_uri": None}
+
+
+OPENAI_STUB = '''
+"""A local OpenAI-compatible chat-completions server: the answer is the last user message, upper-cased.
+Prints its port; stops when its stdin closes."""
+import json, sys, threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+
+    def do_POST(self):
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        text = [m for m in body["messages"] if m["role"] == "user"][-1]["content"]
+        if isinstance(text, list):
+            text = "".join(part.get("text", "") for part in text)
+        answer = json.dumps({
+            "id": "c1", "object": "chat.completion", "created": 0, "model": body["model"],
+            "choices": [{"index": 0, "finish_reason": "stop",
+                         "message": {"role": "assistant", "content": text.upper()}}],
+            "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+        }).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(answer)))
+        self.end_headers()
+        self.wfile.write(answer)
+
+    def log_message(self, *args):
+        pass
+
+
+server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+print(server.server_address[1], flush=True)
+threading.Thread(target=lambda: (sys.stdin.read(), server.shutdown()), daemon=True).start()
+server.serve_forever()
+'''
+
+AGENT = """
+import json, os
+import flujo_tuning
+tuning = flujo_tuning.apply()
+from flujo import Flujo, Step
+from flujo.agents import make_agent_async
+
+agent = make_agent_async("openai:gpt-4o-mini", "Repeat the input.", str, max_retries=1)
+runner = Flujo(Step(name="ask", agent=agent), persist_state=False, enable_tracing=False, pipeline_name="a")
+
+
+async def main():
+    result = await runner.run_result_async("hello")
+    failed = [s.feedback for s in result.step_history if not s.success]
+    return [result.success, result.output, failed]
+
+report = {"task_factory": tuning.choices["task_factory"], "run": flujo_tuning.run(main())}
+print("RESULT " + json.dumps(report))
+"""
+
+
+@pytest.fixture(scope="module")
+def openai_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    script = write(tmp_path_factory.mktemp("stub") / "openai_stub.py", OPENAI_STUB)
+    server = subprocess.Popen(
+        [sys.executable, str(script)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert server.stdout is not None
+        yield f"http://127.0.0.1:{int(server.stdout.readline())}/v1"
+    finally:
+        assert server.stdin is not None
+        server.stdin.close()
+        server.wait(timeout=20)
+        if server.stdout is not None:
+            server.stdout.close()
+
+
+@pytest.mark.parametrize(
+    "env",
+    [{"FLUJO_PROFILE": p} for p in SHIPPED]
+    + [{"FLUJO_PROFILE": "throughput", "FLUJO_EVENT_LOOP": "asyncio"}],
+    ids=lambda env: ",".join(env.values()),
+)
+def test_a_real_agent_call_succeeds_in_our_loop_under_every_profile(
+    project: Path, openai_url: str, env: dict[str, str]
+) -> None:
+    """pydantic-ai under Flujo, over httpx and anyio, to a local OpenAI-compatible server."""
+    script = write(project / "agent.py", AGENT)
+    done = subprocess.run(
+        [sys.executable, str(script)],
+        cwd=project,
+        env=_flujo_env(OPENAI_BASE_URL=openai_url, OPENAI_API_KEY="test", **env),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    (line,) = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
+    report = json.loads(line.removeprefix("RESULT "))
+    assert report["run"] == [True, "HELLO", []]
+    if env.get("FLUJO_EVENT_LOOP") == "asyncio":
+        assert report["task_factory"] == "eager"  # eager tasks really on, and the call still works

@@ -31,12 +31,8 @@ if importlib.util.find_spec("uvicorn") is None:
 
 LOOP = "flujo_tuning.integrations.uvicorn:loop_factory"
 STDLIB_LOOP = "asyncio.unix_events._UnixSelectorEventLoop"
-EAGER = sys.version_info >= (3, 12)
-#: How a loop's eager task factory names itself: asyncio's, or our adapter (uvloop on 3.13).
-EAGER_FACTORIES = {
-    getattr(getattr(asyncio, "eager_task_factory", None), "__qualname__", "?"),
-    "eager_task_factory_adapter",
-}
+#: How asyncio's eager task factory names itself: the only eager factory ever installed.
+EAGER_FACTORY = getattr(getattr(asyncio, "eager_task_factory", None), "__qualname__", "?")
 
 
 def _uvicorn(port: int, *extra: str) -> list[str]:
@@ -70,8 +66,8 @@ def test_uvicorn_loop_option_runs_handlers_on_the_decided_loop(project: Path, en
     assert report["loop"] == _expected_loop(env)
     assert report["verify"] == []
     assert report["choices"]["event_loop"] == ("asyncio" if report["loop"] == STDLIB_LOOP else "uvloop")
-    if env.get("FLUJO_PROFILE") == "throughput" and EAGER:
-        assert report["task_factory"] in EAGER_FACTORIES
+    if report["choices"]["task_factory"] == "eager":
+        assert report["task_factory"] == EAGER_FACTORY
     else:
         assert report["task_factory"] is None
     assert out == ""  # nothing of ours on stdout

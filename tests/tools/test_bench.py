@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
+import anyio
 import pytest
 
 from flujo_tuning.tools.bench import BenchReport, render
@@ -168,3 +170,47 @@ def test_experimental_without_rloop_fails_instead_of_measuring_asyncio(
     monkeypatch.setitem(sys.modules, "rloop", None)  # not installed, as far as importing goes
     with pytest.raises(flujo_tuning.ConfigError, match=r"event_loop 'rloop' .* is not available"):
         run_bench(("stdlib", "default"), quick=True, experimental=True)
+
+
+def test_a_scenario_that_fails_is_an_error_with_its_cause_never_a_rate(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from flujo_tuning.tools import http_workloads, workloads
+    from flujo_tuning.tools.bench import BenchError, run_bench
+
+    async def boom() -> None:
+        raise RuntimeError("cancel scope")
+
+    async def in_a_task_group() -> None:  # raises an exception group, as anyio's do
+        async with anyio.create_task_group() as group:
+            group.start_soon(boom)
+
+    def failing(tuning: Any, _steps: int) -> float:
+        if tuning.profile == "default":
+            asyncio.run(in_a_task_group())
+        return 0.01
+
+    monkeypatch.setattr(workloads, "SCENARIOS", (workloads.Scenario("trivial", "some work", 100, failing),))
+    monkeypatch.setattr(http_workloads, "HTTP_SCENARIOS", ())
+    with pytest.raises(BenchError) as caught:
+        run_bench(("stdlib", "default"), quick=True)
+    assert str(caught.value) == (
+        "'some work' failed under default: RuntimeError: cancel scope; no figure is reported for work "
+        "that failed"
+    )
+
+
+def test_a_flujo_run_with_a_failed_step_is_never_counted() -> None:
+    from types import SimpleNamespace
+
+    from flujo_tuning.tools.flujo_workloads import succeeded
+    from flujo_tuning.tools.workloads import WorkloadError
+
+    good = SimpleNamespace(success=True, step_history=[SimpleNamespace(name="s1", success=True)])
+    assert succeeded(good) is good
+    bad = SimpleNamespace(
+        success=False,
+        step_history=[SimpleNamespace(name="ask", success=False, feedback="cancel scope")],
+    )
+    with pytest.raises(WorkloadError, match=r"a Flujo run failed \(step 'ask': cancel scope\)"):
+        succeeded(bad)

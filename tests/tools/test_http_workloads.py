@@ -98,3 +98,12 @@ def test_without_httpx_the_http_scenarios_are_left_out_and_the_report_says_so(
         "trivial",
         "http-shared",
     ]
+
+
+def test_an_answer_other_than_200_fails_the_measurement() -> None:
+    from flujo_tuning.tools.workloads import WorkloadError
+
+    request = httpx.Request("GET", "http://127.0.0.1:1/")
+    with pytest.raises(WorkloadError, match=r"HTTP 503 from http://127\.0\.0\.1:1/"):
+        http_workloads.ok(httpx.Response(503, request=request))
+    assert http_workloads.ok(httpx.Response(200, request=request)).status_code == 200

@@ -13,7 +13,7 @@ from flujo_tuning.components.decision import Component
 from flujo_tuning.config.profiles import shipped_profiles_dir
 from flujo_tuning.config.settings import EXTRA_ENV_VARS, SETTING_NAMES, env_var
 from flujo_tuning.perf import TIMING_EVENT
-from flujo_tuning.runtime.events import APPLIED_EVENT, DECISION_EVENT
+from flujo_tuning.runtime import events
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 CONFIGURATION = (DOCS / "configuration.md").read_text()
@@ -35,7 +35,10 @@ def test_every_shipped_profile_is_documented(name: str) -> None:
     assert f"| `{name}` |" in CONFIGURATION
 
 
-@pytest.mark.parametrize("event", [DECISION_EVENT, APPLIED_EVENT, TIMING_EVENT])
+@pytest.mark.parametrize(
+    "event",
+    [*(getattr(events, name) for name in events.__all__ if name.endswith("_EVENT")), TIMING_EVENT],
+)
 def test_every_event_is_documented(event: str) -> None:
     assert f"| `{event}` |" in DECISIONS
 

@@ -212,8 +212,14 @@ def render(report: BenchReport, *, markdown: bool = False, color: bool = False) 
             cells.append(rate)
         table.add_row(title, *cells)
     out = io.StringIO()
+    # Markdown is never wrapped: a wrapped cell breaks the table (any number of profiles fits).
     console = Console(
-        file=out, width=200, force_terminal=color, no_color=not color, highlight=False, markup=False
+        file=out,
+        width=10_000 if markdown else 200,
+        force_terminal=color,
+        no_color=not color,
+        highlight=False,
+        markup=False,
     )
     console.print(table)
     lines = [line.rstrip() for line in out.getvalue().splitlines()]

@@ -687,3 +687,18 @@ def test_a_real_agent_call_succeeds_in_our_loop_under_every_profile(
     assert report["run"] == [True, "HELLO", []]
     if env.get("FLUJO_EVENT_LOOP") == "asyncio":
         assert report["task_factory"] == "eager"  # eager tasks really on, and the call still works
+
+
+@pytest.mark.parametrize("profile", SHIPPED)
+def test_the_program_docs_flujo_opens_with_runs_and_exits_under_every_profile(
+    project: Path, profile: str
+) -> None:
+    from ..test_docs_examples import BLOCK, ROOT
+
+    page = (ROOT / "docs" / "flujo.md").read_text(encoding="utf-8")
+    first = BLOCK.search(page)
+    assert first is not None
+    assert page.index("```python") < page.index("## ")  # the page opens with it
+    script = write(project / "app.py", first.group(1))
+    done = _program(script, where=project, profile=profile)
+    assert done.stdout.splitlines()[-1] == "HELLO FROM FLUJO"

@@ -51,6 +51,19 @@ def test_markdown_table_has_figures_spread_and_environment_but_no_outside_claims
     assert "\x1b[" not in text  # no colour codes
 
 
+def test_a_markdown_table_with_many_profiles_has_one_line_per_row() -> None:
+    from flujo_tuning.tools.workloads import SCENARIOS
+
+    names = ("stdlib", "default", "pinned-state", "ephemeral", "throughput", "low-memory")
+    report = BenchReport(names, 3, tuple((s.name, s.title) for s in SCENARIOS), environment={})
+    for scenario in ("trivial", "cached", "mixed"):
+        for name in names:
+            report.rates[(scenario, name)] = [100.0, 110.0, 90.0]
+    table = [line for line in render(report, markdown=True).splitlines() if line.startswith("|")]
+    assert len(table) == 2 + len(SCENARIOS)  # header, rule, one line per scenario: nothing wrapped
+    assert all(line.count("|") == len(names) + 2 for line in table)
+
+
 def test_bench_command_runs_quick_and_rejects_a_single_profile() -> None:
     run = subprocess.run(
         [sys.executable, "-m", "flujo_tuning.bench", "--quick", "--markdown", "--profiles", "stdlib,default"],

@@ -174,6 +174,29 @@ def _candidates(
     return planned
 
 
+#: How the A/A control is named: the current profile, measured a second time.
+CONTROL_SUFFIX = " (A/A control)"
+
+
+def with_control(planned: list[Planned]) -> list[Planned]:
+    """*planned*, plus the current profile (the first) again as its A/A control: a process of its
+    own, measured in the same rounds, so the report knows how much one configuration differs from
+    itself in this session (what a winner must beat)."""
+    current = planned[0] if planned else None
+    if current is None or current.result.failed:
+        return planned
+    result = CandidateResult(
+        current.result.name + CONTROL_SUFFIX,
+        current.result.profile,
+        dict(current.result.overrides),
+        settings=dict(current.result.settings),
+        sources=dict(current.result.sources),
+        gives_up=list(current.result.gives_up),
+        control=True,
+    )
+    return [*planned, Planned(result, dict(current.environ), current.runs, dict(current.reasons))]
+
+
 def _why_same(earlier: Planned, later: Planned) -> str:
     """Why two candidates run the same here: the settings that differ, and what decides them."""
     a, b = earlier.result.settings, later.result.settings

@@ -82,7 +82,9 @@ def render(report: CalibrationReport, *, terminal: bool = False) -> str:
         "calls/s: median of the rounds; spread: half their range; ratios: median of the per-round "
         "ratios. A winner is faster than the current profile beyond the noise (one-sided paired "
         f"t-test on the log ratios, p <= {ALPHA} / candidates compared, at least "
-        f"{MIN_ROUNDS_FOR_A_WINNER} rounds) and by {MIN_GAIN:.0%} or more at the median."
+        f"{MIN_ROUNDS_FOR_A_WINNER} rounds), by {MIN_GAIN:.0%} or more at the median, and by more than "
+        "the current profile differed from itself in any round (its A/A control, a second process "
+        "measured in the same rounds); when the control itself would pass, the session is too noisy."
     )
     for key, value in report.environment.items():
         lines.append(f"- {key}: {value}")

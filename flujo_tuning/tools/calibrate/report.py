@@ -80,6 +80,9 @@ class CandidateResult:
     same_because: str = ""
     #: What it gives up for speed (durability, visibility), in words; empty for none.
     gives_up: list[str] = field(default_factory=list)
+    #: The A/A control: the current profile again, in a process of its own, measured in the same
+    #: rounds. Never a winner: what it shows against the current profile is the session's noise.
+    control: bool = False
 
     @property
     def failed(self) -> bool:
@@ -119,6 +122,12 @@ class CalibrationReport:
     environment: dict[str, str]
     date: str
     notes: list[str] = field(default_factory=list)
+    #: The settings TARGET did not use while it ran (a probe call): candidates that differ only
+    #: there run the same for it (measured once, never compared).
+    unused: list[str] = field(default_factory=list)
+    #: Every candidate runs the same for TARGET (identical decisions, or differences only in parts it
+    #: did not use): nothing was measured, and nothing needed to be.
+    nothing_to_compare: bool = False
 
     def candidate(self, name: str) -> CandidateResult:
         for result in self.candidates:
@@ -168,12 +177,44 @@ class CalibrationReport:
         marks = [
             mark for mark, on in (("current", name == self.current), ("winner", name == self.winner)) if on
         ]
+        if self.candidate(name).control:
+            return name  # its name says what it is
         return name + (f" ({', '.join(marks)})" if marks else "")
 
     @property
     def compared(self) -> list[CandidateResult]:
-        """The measured candidates other than the current profile (each a different effect)."""
-        return [c for c in self.measured if c.name != self.current]
+        """The measured candidates other than the current profile and its A/A control (each a
+        different effect)."""
+        return [c for c in self.measured if c.name != self.current and not c.control]
+
+    @property
+    def control(self) -> CandidateResult | None:
+        """The A/A control, if it was measured."""
+        return next((c for c in self.measured if c.control), None)
+
+    def noise_band(self) -> float | None:
+        """The largest per-round ratio between the current profile and its A/A control, either way
+        (1.00 for none): what this session shows between two runs of the same configuration, so
+        the least a winner must beat. None without a control."""
+        control = self.control
+        if control is None:
+            return None
+        logs = [abs(math.log(r)) for r in self.round_ratios(control.name, self.current) if r > 0]
+        return math.exp(max(logs)) if logs else None
+
+    def too_noisy(self) -> bool:
+        """Whether the A/A control itself passes the winner rule, either way: then no rule at this
+        session's noise can tell a gain from chance."""
+        control = self.control
+        if control is None or self.rounds < MIN_ROUNDS_FOR_A_WINNER:
+            return False
+        ratios = self.round_ratios(control.name, self.current)
+        if len(ratios) < MIN_ROUNDS_FOR_A_WINNER:
+            return False
+        median = statistics.median(ratios)
+        faster = paired_log_test(ratios) <= self.threshold and median >= 1.0 + MIN_GAIN
+        slower = paired_log_test([1 / r for r in ratios]) <= self.threshold and median <= 1 / (1.0 + MIN_GAIN)
+        return faster or slower
 
     @property
     def threshold(self) -> float:
@@ -198,10 +239,15 @@ class CalibrationReport:
         """
         if self.current not in self._names_measured() or self.rounds < MIN_ROUNDS_FOR_A_WINNER:
             return None
+        if self.too_noisy():
+            return None
+        band = self.noise_band() or 1.0
         best: tuple[float, str] | None = None
         for result in self.compared:
             ratio = self.ratio(result.name, self.current)
             if ratio is None or self.p_value(result.name) > self.threshold or ratio[0] < 1.0 + MIN_GAIN:
+                continue
+            if ratio[0] <= band:  # no more than the same configuration differed from itself
                 continue
             if best is None or ratio[0] > best[0]:
                 best = (ratio[0], result.name)
@@ -209,9 +255,10 @@ class CalibrationReport:
 
     def noise(self) -> float | None:
         """The spread of the log ratios between rounds (their standard deviation, pooled over the
-        candidates compared): what a gain has to stand out from. None before two rounds."""
+        candidates compared and the control): what a gain has to stand out from. None before two
+        rounds."""
         deviations = []
-        for result in self.compared:
+        for result in [*self.compared, *([self.control] if self.control else [])]:
             logs = [math.log(r) for r in self.round_ratios(result.name, self.current) if r > 0]
             if len(logs) >= 2:
                 deviations.append(statistics.variance(logs))
@@ -226,10 +273,28 @@ class CalibrationReport:
             same = self.equal_groups.get(winner, [])
             also = f" (the same here: {', '.join(same)})" if same else ""
             gives = f"; it {result.trade_off}" if result.gives_up else ""
+            band = self.noise_band()
+            against = f"; the current profile against itself: up to {band:.2f}x" if band else ""
             return (
                 f"winner: {winner}{also}, {median:.2f}x the current profile {self.current!r} (t-test "
                 f"p={self.p_value(winner):.2g} <= {self.threshold:.2g}, faster in {self.wins(winner)} of "
-                f"{self.rounds} rounds; per-round {low:.2f}-{high:.2f}x){gives}"
+                f"{self.rounds} rounds; per-round {low:.2f}-{high:.2f}x{against}){gives}"
+            )
+        if self.nothing_to_compare:
+            unused = f"; it did not use {', '.join(self.unused)}" if self.unused else ""
+            return (
+                f"tie: every candidate runs the same for {self.target} (identical here, or different only "
+                f"in settings it did not use{unused}), so nothing needed measuring; keep {self.current!r}"
+            )
+        if self.too_noisy():
+            control = self.control
+            assert control is not None
+            median = statistics.median(self.round_ratios(control.name, self.current))
+            return (
+                f"too noisy to decide: the current profile compared with itself differed by up to "
+                f"{self.noise_band() or 1.0:.2f}x between rounds ({median:.2f}x at the median, which "
+                f"the winner rule would have passed), so no candidate can be told from chance here; "
+                f"run calibrate again on a quieter machine; keep {self.current!r}"
             )
         if self.rounds < MIN_ROUNDS_FOR_A_WINNER:
             why = (
@@ -239,9 +304,11 @@ class CalibrationReport:
             if not any(c.rates for c in self.candidates):
                 why = "no round completed, so nothing was compared"
         else:
+            band = self.noise_band()
+            beyond = f" and beyond the current profile against itself (up to {band:.2f}x)" if band else ""
             why = (
                 f"no candidate was faster than {self.current!r} beyond the noise (t-test p <= "
-                f"{self.threshold:.2g}) and by {MIN_GAIN:.0%} or more at the median"
+                f"{self.threshold:.2g}), by {MIN_GAIN:.0%} or more at the median{beyond}"
             )
         best = max(self.compared, key=lambda c: (self.ratio(c.name, self.current) or (0.0,))[0], default=None)
         if best is not None and self.rounds:
@@ -313,6 +380,7 @@ class CalibrationReport:
                 "failed": result.failed,
                 "same_as": result.same_as,
                 "gives_up": result.gives_up,
+                "control": result.control,
             }
             if result.failed:
                 entry.update(stage=result.stage, error=result.error, detail=result.detail)
@@ -349,6 +417,10 @@ class CalibrationReport:
             "date": self.date,
             "environment": self.environment,
             "notes": self.notes,
+            "unused_settings": self.unused,
+            "noise_band": self.noise_band(),
+            "too_noisy": self.too_noisy(),
+            "nothing_to_compare": self.nothing_to_compare,
             "candidates": candidates,
         }
 

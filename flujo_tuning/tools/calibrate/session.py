@@ -12,7 +12,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from .candidates import _candidates
+from .candidates import _candidates, with_control
 from .processes import _CLOSING_SECONDS, _Process
 from .render import duration
 from .report import MIN_ROUNDS_FOR_A_WINNER, CalibrationError, CalibrationReport
@@ -79,7 +79,7 @@ def calibrate(
     if pyproject is None and not os.environ.get("FLUJO_PYPROJECT", "").strip():
         pyproject = find_pyproject(directory)
     current = resolve(pyproject=pyproject).profile
-    planned = _candidates(current, profiles, search, pyproject, experimental=experimental)
+    planned = with_control(_candidates(current, profiles, search, pyproject, experimental=experimental))
     report = CalibrationReport(
         target=target,
         current=current,
@@ -150,9 +150,22 @@ class _Clock:
 def _measure(
     report: CalibrationReport, processes: list[_Process], clock: _Clock, rounds: int | None, progress: bool
 ) -> None:
-    # Start-up: every process applies its profile and imports TARGET (in parallel), then warms up
-    # one at a time (a warm-up is a measurement: nothing else runs meanwhile), the current profile
-    # first: what it shows of the target's use of codec, hasher and keys decides what --search keeps.
+    ready = _warmed_up(report, processes, clock)
+    _fail_early(report)
+    if ready and not [p for p in ready if p.result.name != report.current and not p.result.control]:
+        report.nothing_to_compare = True  # every candidate runs the same: no rounds, no control
+        for process in ready:
+            process.close()
+        report.candidates = [c for c in report.candidates if not c.control]
+        return
+    if ready:
+        _rounds(report, ready, clock, rounds, progress)
+
+
+def _warmed_up(report: CalibrationReport, processes: list[_Process], clock: _Clock) -> list[_Process]:
+    """Start-up: every process applies its profile and imports TARGET (in parallel), then warms up
+    one at a time (a warm-up is a measurement: nothing else runs meanwhile), the current profile
+    first: what it shows of the target's use of the tuning decides which candidates can differ."""
     alive = []
     for process in processes:
         loaded = process.ask(
@@ -166,7 +179,7 @@ def _measure(
     warmup = min(0.25, max(0.05, 0.15 * report.budget / max(1, len(alive))))
     ready: list[_Process] = []
     for process in alive:
-        if process.result.failed:  # dropped below: a variant the target cannot tell apart
+        if process.result.failed or process.result.same_as is not None:  # runs as another does
             continue
         answer = process.ask(f"warmup {warmup}", timeout=clock.left(max(10.0, warmup * 20)), stage="warm-up")
         if answer is None:
@@ -174,11 +187,14 @@ def _measure(
         process.result.per_call = float(answer["per_call"])
         ready.append(process)
         if process.result.name == report.current:
-            _drop_variants_the_target_cannot_tell_apart(report, alive, set(answer.get("uses", [])))
-    ready = [p for p in ready if not p.result.failed]
-    _fail_early(report)
-    if not ready:
-        return
+            _same_for_this_target(report, alive, set(answer.get("uses", [])))
+    return [p for p in ready if not p.result.failed and p.result.same_as is None]
+
+
+def _rounds(
+    report: CalibrationReport, ready: list[_Process], clock: _Clock, rounds: int | None, progress: bool
+) -> None:
+    """Interleaved rounds: every candidate takes one sample per round, in a new order each round."""
     per_call = statistics.median(p.result.per_call or 0.0 for p in ready) or 1e-9
     calls, planned, round_seconds = _plan(report, len(ready), per_call, clock, rounds)
     from ..bench import progress_bar
@@ -208,31 +224,66 @@ def _measure(
             round_seconds = time.monotonic() - round_started
 
 
-#: Components whose variants only matter when the target calls them (the worker watches one call).
-_USED_ONLY_WHEN_CALLED = frozenset({"codec", "hasher"})
+#: The part of the tuning each setting acts through, as the worker's usage probe names them.
+SETTING_USE = {
+    "event_loop": "event_loop",
+    "task_factory": "event_loop",
+    "task_factory_scope": "event_loop",
+    "asyncio_debug": "event_loop",
+    "codec": "codec",
+    "hasher": "hasher",
+    "buffer_size": "buffers",
+    "perf_debug": "perf",
+    "state_backend": "flujo",
+    "tracing": "flujo",
+}
+#: The part each decision acts through (a candidate's choices, as decided in its own process).
+CHOICE_USE = {**SETTING_USE, "key_encoder": "keys"}
 
 
-def _drop_variants_the_target_cannot_tell_apart(
-    report: CalibrationReport, alive: list[_Process], uses: set[str]
-) -> None:
-    """--search variants of codec or hasher for a target that never used them: they cannot differ."""
-    unused = _USED_ONLY_WHEN_CALLED - uses - ({"hasher"} if "keys" in uses else set())
-    dropped = []
+def _used(part: str, uses: set[str]) -> bool:
+    return part in uses or (part == "hasher" and "keys" in uses)
+
+
+def _same_for_this_target(report: CalibrationReport, alive: list[_Process], uses: set[str]) -> None:
+    """Candidates whose differences lie only in parts of the tuning TARGET never used run the same
+    for it: each such group is measured once (the first, the current profile first), never compared."""
+    report.unused = [name for name, part in SETTING_USE.items() if not _used(part, uses)]
+    if not report.unused:
+        return
+    first: dict[tuple[tuple[str, str], ...], _Process] = {}
+    same: list[str] = []
     for process in alive:
-        overrides = process.result.overrides
-        if process.result.profile == report.current and overrides and set(overrides) <= unused:
-            dropped.append(process.result.name)
-            process.close()
-    if dropped:
-        report.candidates = [c for c in report.candidates if c.name not in dropped]
-        report.notes.append(
-            f"--search did not measure {', '.join(dropped)}: in a probe call {report.target} never used "
-            f"tuning.{' or tuning.'.join(sorted(unused))}{' or cache keys' if 'hasher' in unused else ''}, "
-            "so those variants cannot differ (name them in --profiles to measure them anyway)"
+        result = process.result
+        if result.failed or result.control:
+            continue
+        key = tuple(
+            sorted(
+                [(k, v) for k, v in result.choices.items() if _used(CHOICE_USE.get(k, k), uses)]
+                + [
+                    (k, str(result.settings.get(k)))
+                    for k in ("task_factory_scope", "asyncio_debug")
+                    if _used("event_loop", uses)
+                ]
+            )
         )
-        for process in alive:
-            if process.result.name in dropped:
-                process.result.stage, process.result.error = "skipped", "not used by the target"
+        earlier = first.setdefault(key, process)
+        if earlier is process:
+            continue
+        differ = [k for k in result.settings if result.settings[k] != earlier.result.settings.get(k)]
+        result.same_as = earlier.result.name
+        result.same_because = (
+            f"differs only in {', '.join(differ) or 'what decides nothing here'}, which {report.target} "
+            "did not use while it ran"
+        )
+        result.stage, result.error = None, None
+        process.close()
+        same.append(result.name)
+    report.notes.append(
+        f"{report.target} did not use {', '.join(report.unused)} while it ran (one probe call): "
+        "candidates that differ only there run the same for it"
+        + (f" ({', '.join(same)}: measured as the one they equal)" if same else "")
+    )
 
 
 def _plan(
@@ -303,7 +354,7 @@ def _check_outcome(report: CalibrationReport) -> None:
             f"the current profile {report.current!r} failed ({current.stage}): {current.error}\n"
             f"{current.detail}".rstrip()
         )
-    if not report.measured:
+    if not report.measured and not report.nothing_to_compare:
         raise CalibrationError(
             "no candidate was measured: "
             + "; ".join(f"{c.name}: {c.error}" for c in report.candidates if c.failed)

@@ -21,6 +21,7 @@ import sys
 import threading
 import time
 import traceback
+import types
 from collections.abc import Callable, Iterator
 from typing import IO, Any
 
@@ -176,12 +177,16 @@ def _choices() -> dict[str, str]:
 
 
 class UsageProbe:
-    """Which of the current Tuning's codec, hasher and cache keys one call of the target uses, so
-    that ``--search`` measures only variants that can differ. Two ways of seeing, for one call only:
-    the Tuning's codec and hasher objects get recording wrappers (a target that keeps the object
-    sees them), and ``sys.setprofile`` recognises the tuning's own functions by identity (a target
-    that kept a function itself). What neither sees (a C function reached only through a
-    ``functools.partial`` kept before the probe) counts as unused; --profiles measures it anyway."""
+    """Which parts of the current Tuning one call of the target uses, so that candidates differing
+    only in parts it never used are not measured against each other: ``codec``, ``hasher``,
+    ``keys`` (cache keys), ``buffers`` (the scratch buffers), ``event_loop`` (an asyncio loop ran
+    during the call: its class, task factory and debug mode), ``flujo`` (Flujo's code ran) and
+    ``perf`` (flujo_tuning.perf's timers). Two ways of seeing, for one call only: the Tuning's codec,
+    hasher and buffers get recording wrappers (a target that keeps the object sees them), and
+    ``sys.setprofile`` recognises the tuning's own functions by identity (a target that kept a
+    function itself) and sees which code runs, and inside which loop. What neither sees (a C
+    function reached only through a ``functools.partial`` kept before the probe) counts as unused;
+    the report names what was unused, so a user can tell."""
 
     def __init__(self) -> None:
         self.used: list[str] = []
@@ -214,31 +219,50 @@ class UsageProbe:
         component = self._watched.get(key) if key is not None else None
         if component is not None:
             self._see(component)
+        if event == "call":
+            module = frame.f_globals.get("__name__") or ""
+            if module == "flujo" or module.startswith("flujo."):
+                self._see("flujo")
+            elif module == "flujo_tuning.perf":
+                self._see("perf")
+            if self._running_loop() is not None:
+                self._see("event_loop")
 
     def __enter__(self) -> UsageProbe:
+        from asyncio.events import _get_running_loop
+
         from ... import current
         from ...runtime import apply
         from ...runtime.tuning import Tuning
 
+        self._running_loop = _get_running_loop
+        if _get_running_loop() is not None:  # an async target: it runs in the loop apply() decided
+            self._see("event_loop")
         tuning = current()
         if tuning is not None:
-            codec, hasher = tuning.codec, tuning.hasher
+            codec, hasher, buffers = tuning.codec, tuning.hasher, tuning.buffers
             self._watch("codec", codec.dumps, codec.loads)
             self._watch("hasher", hasher.digest, hasher.hexdigest, hasher.new)
             self._watch(
                 "keys", Tuning.cache_key, Tuning.canonical_bytes, apply.cache_key, apply.canonical_bytes
             )
+            self._watch("buffers", type(buffers).acquire, type(buffers).release)
             for name in ("dumps", "loads"):
                 self._wrap(codec, name, "codec")
             for name in ("digest", "hexdigest", "new"):
                 self._wrap(hasher, name, "hasher")
+            for name in ("acquire", "release"):
+                self._wrap(buffers, name, "buffers")
         sys.setprofile(self._profile)
         return self
 
     def __exit__(self, *exc: object) -> None:
         sys.setprofile(None)
         for holder, name, original in reversed(self._restore):
-            object.__setattr__(holder, name, original)
+            if isinstance(original, types.MethodType) and original.__self__ is holder:
+                object.__delattr__(holder, name)  # a method the wrapper shadowed: its own again
+            else:
+                object.__setattr__(holder, name, original)
 
 
 class WarmUp:

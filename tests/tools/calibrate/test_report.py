@@ -18,10 +18,11 @@ def report_of(
     *,
     same: Mapping[str, str] | None = None,
     settings: Mapping[str, Mapping[str, object]] | None = None,
+    control: str | None = None,
 ) -> CalibrationReport:
     candidates = []
     for name, values in rates.items():
-        result = CandidateResult(name, name, rates=list(values))
+        result = CandidateResult(name, name, rates=list(values), control=name == control)
         result.settings = dict((settings or {}).get(name, {"codec": "orjson"}))
         result.gives_up = gives_up(result.settings)
         candidates.append(result)
@@ -154,3 +155,73 @@ def test_values_from_the_environment_are_measured_but_not_recorded() -> None:
 )
 def test_what_a_profile_gives_up_is_named(settings: dict[str, object], lost: list[str]) -> None:
     assert [text.split(" (")[0] for text in gives_up(settings)] == lost
+
+
+def test_a_gain_no_larger_than_the_current_profile_against_itself_is_not_a_winner() -> None:
+    """A steady 1.16x that would pass the t-test, where default's own A/A control differed by 1.25x."""
+    report = report_of(
+        {
+            "default": [100, 100, 100, 100, 100, 100],
+            "default (A/A control)": [125, 80, 104, 96, 110, 92],
+            "low-memory": [116, 117, 115, 118, 116, 117],
+        },
+        current="default",
+        control="default (A/A control)",
+    )
+    assert report.p_value("low-memory") <= report.threshold  # the t-test alone would name it
+    assert report.threshold == 0.05  # the control is not a candidate compared (no Bonferroni share)
+    assert report.noise_band() == pytest.approx(1.25)
+    assert report.winner is None
+    assert "beyond the current profile against itself (up to 1.25x)" in report.verdict
+    assert report.as_dict()["noise_band"] == pytest.approx(1.25)
+
+
+def test_a_real_gain_beyond_the_control_still_wins() -> None:
+    report = report_of(
+        {
+            "default": [100, 102, 98, 101, 99],
+            "default (A/A control)": [104, 97, 100, 103, 98],
+            "throughput": [480, 510, 470, 500, 495],
+        },
+        current="default",
+        control="default (A/A control)",
+    )
+    assert report.winner == "throughput"
+    assert "the current profile against itself: up to 1.05x" in report.verdict  # 100 vs 105 (102 vs 97)
+    assert report.label("default (A/A control)") == "default (A/A control)"
+
+
+def test_when_the_control_would_win_the_session_is_too_noisy_to_decide() -> None:
+    report = report_of(
+        {
+            "default": [100, 100, 100, 100, 100],
+            "default (A/A control)": [140, 135, 150, 138, 142],  # the same configuration, 1.4x "faster"
+            "throughput": [300, 310, 290, 305, 300],
+        },
+        current="default",
+        control="default (A/A control)",
+    )
+    assert report.too_noisy()
+    assert report.winner is None
+    assert report.verdict.startswith(
+        "too noisy to decide: the current profile compared with itself differed by up to 1.50x"
+    )
+    slower = report_of(
+        {"default": [100] * 5, "default (A/A control)": [70, 72, 69, 71, 70], "stdlib": [100] * 5},
+        current="default",
+        control="default (A/A control)",
+    )
+    assert slower.too_noisy()  # either way
+
+
+def test_nothing_to_compare_is_a_tie_that_names_what_was_not_used() -> None:
+    report = report_of({"default": []}, current="default", same={"low-memory": "default"})
+    report.nothing_to_compare = True
+    report.unused = ["buffer_size", "codec"]
+    assert report.winner is None
+    assert report.verdict == (
+        "tie: every candidate runs the same for app:run_once (identical here, or different only in "
+        "settings it did not use; it did not use buffer_size, codec), so nothing needed measuring; "
+        "keep 'default'"
+    )
+    assert report.as_dict()["unused_settings"] == ["buffer_size", "codec"]

@@ -11,43 +11,29 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-    from . import perf
-    from .cache_keys.reference import register_encoder, unregister_encoder
-    from .components.buffers import ScratchBuffers
-    from .components.codec import Codec
-    from .components.decision import Decision
-    from .components.hasher import Hasher
-    from .config.settings import ResolvedSettings, resolve
+    from .config.settings import resolve
     from .runtime.apply import apply, cache_key, canonical_bytes, current, preview, reset, verify, worker_init
     from .runtime.run import RunError, run
     from .runtime.tuning import Tuning
-    from .tools.calibrate import CalibrationError, CalibrationReport, calibrate
 
+#: What an application calls. Everything else has a documented home of its own (docs/api.md):
+#: ``flujo_tuning.tools.calibrate`` (calibrate, CalibrationReport, CalibrationError),
+#: ``flujo_tuning.cache_keys`` (register_encoder, unregister_encoder), ``flujo_tuning.perf``,
+#: ``flujo_tuning.integrations.*``, and the types in ``flujo_tuning.components`` and ``flujo_tuning.config``.
 __all__ = [
-    "CalibrationError",
-    "CalibrationReport",
-    "Codec",
     "ConfigError",
     "ConfigWarning",
-    "Decision",
     "FlujoTuningError",
-    "Hasher",
-    "ResolvedSettings",
     "RunError",
-    "ScratchBuffers",
     "Tuning",
     "apply",
     "cache_key",
-    "calibrate",
     "canonical_bytes",
     "current",
-    "perf",
     "preview",
-    "register_encoder",
     "reset",
     "resolve",
     "run",
-    "unregister_encoder",
     "verify",
     "worker_init",
 ]
@@ -57,17 +43,7 @@ del TYPE_CHECKING  # only for type checkers: not part of the public surface
 
 # Public name -> module that defines it, imported on first attribute access.
 _LAZY = {
-    "CalibrationError": "flujo_tuning.tools.calibrate",
-    "CalibrationReport": "flujo_tuning.tools.calibrate",
-    "calibrate": "flujo_tuning.tools.calibrate",
-    "Codec": "flujo_tuning.components.codec",
-    "Decision": "flujo_tuning.components.decision",
-    "Hasher": "flujo_tuning.components.hasher",
-    "ScratchBuffers": "flujo_tuning.components.buffers",
-    "ResolvedSettings": "flujo_tuning.config.settings",
     "resolve": "flujo_tuning.config.settings",
-    "register_encoder": "flujo_tuning.cache_keys.reference",
-    "unregister_encoder": "flujo_tuning.cache_keys.reference",
     "Tuning": "flujo_tuning.runtime.tuning",
     "apply": "flujo_tuning.runtime.apply",
     "cache_key": "flujo_tuning.runtime.apply",
@@ -79,7 +55,6 @@ _LAZY = {
     "worker_init": "flujo_tuning.runtime.apply",
     "run": "flujo_tuning.runtime.run",
     "RunError": "flujo_tuning.runtime.run",
-    "perf": "flujo_tuning",
 }
 
 
@@ -89,7 +64,7 @@ def __getattr__(name: str) -> "Any":
         raise AttributeError(f"module 'flujo_tuning' has no attribute {name!r}")
     from importlib import import_module
 
-    value = import_module(f"{module}.{name}") if module == __name__ else getattr(import_module(module), name)
+    value = getattr(import_module(module), name)
     globals()[name] = value
     return value
 

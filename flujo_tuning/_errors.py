@@ -5,9 +5,9 @@ Imported by ``import flujo_tuning``, so it imports nothing at all at module leve
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
+    from collections.abc import Iterable
 
-__all__ = ["ConfigError", "ConfigWarning", "FlujoTuningError", "did_you_mean", "moved", "warn_at_caller"]
+__all__ = ["ConfigError", "ConfigWarning", "FlujoTuningError", "did_you_mean", "warn_at_caller"]
 
 
 class FlujoTuningError(Exception):
@@ -97,22 +97,3 @@ def typo_of(word: str, candidates: "Iterable[str]", separator: str = "_") -> "st
         if distance <= allowed and (best is None or distance < best[0]):
             best = (distance, candidate)
     return best[1] if best else None
-
-
-def moved(old: str, new: "tuple[str, ...]", instead: str) -> "Callable[[str], object]":
-    """For a module that moved: warn once (at the importing line) and return a module
-    ``__getattr__`` that finds each name in the first of the *new* modules that has it."""
-    warn_at_caller(
-        f"{old} is deprecated and will be removed in the next release: use {instead}", DeprecationWarning
-    )
-
-    def module_getattr(name: str) -> object:
-        from importlib import import_module
-
-        for module in new:
-            target = import_module(module)
-            if hasattr(target, name):
-                return getattr(target, name)
-        raise AttributeError(f"module {old!r} has no attribute {name!r}")
-
-    return module_getattr

@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 
 import flujo_tuning
-from flujo_tuning import CalibrationError, ConfigError, ConfigWarning, FlujoTuningError
+from flujo_tuning import ConfigError, ConfigWarning, FlujoTuningError
 from flujo_tuning._errors import did_you_mean, edit_distance, typo_of
+from flujo_tuning.tools.calibrate import CalibrationError
 
 
 @pytest.mark.parametrize("error", [ConfigError, CalibrationError])

@@ -1,6 +1,5 @@
 """Public import paths survive the move into layers: the promises users write into deploy files
-work unchanged, and the modules that looked public keep working for one release, with a
-DeprecationWarning at the line that imports them."""
+work unchanged; the re-export shims of the old layout are gone (never released)."""
 
 from __future__ import annotations
 
@@ -12,14 +11,14 @@ from pathlib import Path
 
 import pytest
 
-#: old module -> a name that must still resolve through it, and where it lives now
-MOVED = {
-    "flujo_tuning.settings": ("ResolvedSettings", "flujo_tuning.config.settings"),
-    "flujo_tuning.keys": ("KeyMaker", "flujo_tuning.cache_keys.maker"),
-    "flujo_tuning.decisions": ("Decision", "flujo_tuning.components.decision"),
-    "flujo_tuning.profiles": ("shipped_profiles_dir", "flujo_tuning.config.profiles"),
-    "flujo_tuning.calibration": ("CalibrationReport", "flujo_tuning.tools.calibrate"),
-}
+#: Modules that once re-exported moved code: gone before the first release (nobody depends on them).
+REMOVED = [
+    "flujo_tuning.settings",
+    "flujo_tuning.keys",
+    "flujo_tuning.decisions",
+    "flujo_tuning.profiles",
+    "flujo_tuning.calibration",
+]
 
 
 def _python(code: str, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -30,39 +29,12 @@ def _python(code: str, tmp_path: Path, *args: str) -> subprocess.CompletedProces
     return subprocess.run(command, check=False, capture_output=True, text=True, env=env, cwd=tmp_path)
 
 
-@pytest.mark.parametrize("old", sorted(MOVED))
-def test_a_moved_module_still_works_and_warns_at_the_importing_line(old: str, tmp_path: Path) -> None:
-    name, new = MOVED[old]
-    done = _python(
-        f"""
-        import warnings
-        warnings.simplefilter("always")
-        import importlib
-        with warnings.catch_warnings(record=True) as caught:
-            import {old} as moved  # line 6
-        target = importlib.import_module({new!r})
-        print(getattr(moved, {name!r}) is getattr(target, {name!r}))
-        for w in caught:
-            print(w.category.__name__, w.filename.endswith("program.py"), w.lineno, w.message)
-        """,
-        tmp_path,
-    )
-    assert done.returncode == 0, done.stderr
-    lines = done.stdout.splitlines()
-    assert lines[0] == "True"
-    (warning,) = [line for line in lines[1:] if line.startswith("DeprecationWarning")]
-    assert warning.startswith("DeprecationWarning True 6 ")
-    assert f"{old} is deprecated" in warning
-
-
-def test_an_unknown_name_of_a_moved_module_is_an_attribute_error() -> None:
+@pytest.mark.parametrize("old", REMOVED)
+def test_no_re_export_shim_remains(old: str) -> None:
     import importlib
 
-    sys.modules.pop("flujo_tuning.decisions", None)
-    with pytest.warns(DeprecationWarning, match=r"flujo_tuning\.decisions is deprecated"):
-        module = importlib.import_module("flujo_tuning.decisions")
-    with pytest.raises(AttributeError, match=r"flujo_tuning\.decisions"):
-        module.nothing_here  # noqa: B018
+    with pytest.raises(ModuleNotFoundError):
+        importlib.import_module(old)
 
 
 @pytest.mark.parametrize(

@@ -51,6 +51,19 @@ def test_wheel_contains_every_shipped_profile_and_py_typed(wheel: Path) -> None:
     assert "flujo_tuning/py.typed" in names
 
 
+def test_the_licence_ships_and_matches_what_pyproject_declares(wheel: Path) -> None:
+    import email
+
+    archive = zipfile.ZipFile(wheel)
+    (licence,) = [n for n in archive.namelist() if n.endswith(".dist-info/licenses/LICENSE")]
+    assert archive.read(licence) == (ROOT / "LICENSE").read_bytes()
+    assert (ROOT / "LICENSE").read_text(encoding="utf-8").startswith("MIT License\n")
+    (metadata,) = [n for n in archive.namelist() if n.endswith(".dist-info/METADATA")]
+    fields = email.message_from_bytes(archive.read(metadata))
+    assert fields["License-Expression"] == "MIT"
+    assert fields["License-File"] == "LICENSE"
+
+
 def test_installed_wheel_resolves_its_shipped_profiles(wheel: Path, tmp_path: Path) -> None:
     target = tmp_path / "site"
     subprocess.run(

@@ -414,7 +414,7 @@ def _leaf_or_record(obj: Any, t: type, out: list[bytes], seen: set[int], depth: 
             TypeError(
                 f"cannot make a cache key from {_type_name(t)} (supported: JSON types, bytes, sets, "
                 "dataclasses, pydantic models, Enum, datetime types, Decimal, UUID, paths; "
-                "or register an encoder with flujo_tuning.register_encoder)"
+                "or register an encoder with flujo_tuning.cache_keys.register_encoder)"
             )
         )
 

@@ -85,6 +85,21 @@ def release(version: str) -> tuple[int, ...] | None:
     return tuple(parts)
 
 
+#: How to get each optional backend: the extra that brings it, or (for what flujo-tuning depends
+#: on anyway) the package itself. Named in strict mode's error, where there is no fallback.
+INSTALL: Mapping[str, str] = MappingProxyType(
+    {
+        "xxhash": "pip install 'flujo-tuning[xxhash]'",
+        "rloop": "pip install 'flujo-tuning[experimental]'",
+        "winloop": "pip install 'flujo-tuning[windows]' (Windows only)",
+        "orjson": "pip install orjson (a dependency of flujo-tuning: reinstall it)",
+        "msgspec": "pip install msgspec (a dependency of flujo-tuning: reinstall it)",
+        "blake3": "pip install blake3 (a dependency of flujo-tuning: reinstall it)",
+        "uvloop": "pip install uvloop (a dependency of flujo-tuning outside Windows: reinstall it)",
+    }
+)
+
+
 def import_backend(name: str) -> ModuleType:
     """Import an optional backend; any failure (ImportError, OSError, a broken build, a warning
     raised as an error) is Unavailable, and so is a release older than :data:`TESTED_MINIMUM`."""
@@ -93,7 +108,8 @@ def import_backend(name: str) -> ModuleType:
     except ModuleNotFoundError as exc:
         if exc.name != name:
             raise Unavailable(f"{name} failed to import (ModuleNotFoundError: {exc})") from exc
-        raise Unavailable(f"{name} is not installed") from exc
+        top = name.partition(".")[0]
+        raise Unavailable(f"{name} is not installed", instead=INSTALL.get(top, "")) from exc
     except Exception as exc:
         raise Unavailable(f"{name} failed to import ({type(exc).__name__}: {exc})") from exc
     top = name.partition(".")[0]
@@ -102,7 +118,10 @@ def import_backend(name: str) -> ModuleType:
         version = module_version(sys.modules.get(top, module))
         found, oldest = release(version), release(minimum)
         if found is not None and oldest is not None and found < oldest:
-            raise Unavailable(f"{top} {version} is older than the tested {minimum}")
+            raise Unavailable(
+                f"{top} {version} is older than the tested {minimum}",
+                instead=f"pip install '{top}>={minimum}'",
+            )
     return module
 
 

@@ -27,4 +27,4 @@ def decide(encoder: str, unavailable: str, codec_choice: str, codec_source: str)
     else:
         reason = _REASONS[encoder].format(unavailable=unavailable)
         requested = "auto"
-    return Decision("key_encoder", requested, encoder, f"follows codec ({codec_source})", reason)
+    return Decision("key_encoder", requested, encoder, f"the codec setting ({codec_source})", reason)

@@ -77,9 +77,14 @@ class ProfileCatalog:
     def _inline_tables(self) -> dict[str, Any]:
         raw = self._pyproject.table.get("profiles", {})
         if not isinstance(raw, dict):
-            raise ConfigError(
-                f"{self._pyproject.describe('profiles')}: must be a table of profile tables, got {raw!r}"
+            meant = (
+                f" (did you mean 'profile', as in profile = {raw!r}? 'profiles' holds inline "
+                "[tool.flujo_tuning.profiles.NAME] tables)"
+                if isinstance(raw, (str, list))
+                else ""
             )
+            where = self._pyproject.describe("profiles")
+            raise ConfigError(f"{where}: must be a table of profile tables, got {raw!r}{meant}")
         for name, table in raw.items():
             if not isinstance(table, dict):
                 raise ConfigError(

@@ -54,6 +54,30 @@ def check_config_file(path: Path) -> None:
         )
 
 
+#: A bare value TOML cannot take, such as ``buffer_size = 64KiB`` (a size, a name, a path).
+_BARE_VALUE = re.compile(r"^\s*([A-Za-z_][\w-]*)\s*=\s*([^\s\"'\[{#=][^\s#]*)\s*(#.*)?$")
+
+
+def _unquoted_value_hint(path: Path, line: int) -> str:
+    """'; quote the value: key = "..."' when line *line* of *path* holds a bare word TOML rejects."""
+    try:
+        text = path.read_text(encoding="utf-8").splitlines()[line - 1]
+    except (OSError, UnicodeDecodeError, IndexError):
+        return ""
+    found = _BARE_VALUE.match(text)
+    if found is None or found.group(2) in ("true", "false") or _is_toml_number(found.group(2)):
+        return ""
+    return f'; quote the value: {found.group(1)} = "{found.group(2)}"'
+
+
+def _is_toml_number(text: str) -> bool:
+    try:
+        float(text.replace("_", ""))
+    except ValueError:
+        return False
+    return True
+
+
 def read_toml(settings_cls: type[BaseSettings], path: Path) -> dict[str, Any]:
     """The whole TOML document at *path*, read by pydantic-settings' TOML source; each failure
     becomes a ConfigError naming the file (and line and column, for bad TOML).
@@ -68,7 +92,8 @@ def read_toml(settings_cls: type[BaseSettings], path: Path) -> dict[str, Any]:
         found = _LINE_COLUMN.search(str(exc))
         where = f"{path}:{found.group(1)}:{found.group(2)}" if found else str(path)
         reason = _LINE_COLUMN.sub("", str(exc)).strip()
-        raise ConfigError(f"{where}: invalid TOML: {reason}") from None
+        hint = _unquoted_value_hint(path, int(found.group(1))) if found else ""
+        raise ConfigError(f"{where}: invalid TOML: {reason}{hint}") from None
     except UnicodeDecodeError as exc:
         raise ConfigError(
             f"{path}: not valid UTF-8 (byte {exc.start} is {exc.object[exc.start]:#04x})"

@@ -165,8 +165,11 @@ HOST_FIXES: tuple[tuple[frozenset[str], str], ...] = (
     ),
     (
         frozenset({"ipykernel", "IPython"}),
-        "the Jupyter kernel made this loop and keeps it: give it the task factory and debug mode "
-        "with tuning.configure_loop(asyncio.get_running_loop()), or run tuned work on a loop of ours "
+        "the Jupyter kernel made this loop and keeps it: for the decided loop class, call "
+        "flujo_tuning.apply() in an IPython startup file (~/.ipython/profile_default/startup/"
+        "00-flujo.py, run before the kernel makes its loop; Python 3.10 to 3.13), then restart the "
+        "kernel; give it the task factory and debug mode with "
+        "tuning.configure_loop(asyncio.get_running_loop()), or run tuned work on a loop of ours "
         "in a thread: await asyncio.to_thread(flujo_tuning.run, main())",
     ),
     (

@@ -258,7 +258,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         ),
     )
     parser.add_argument(
-        "--flujo", action="store_true", help="real Flujo pipelines instead (needs Flujo: the flujo extra)"
+        "--flujo", action="store_true", help="real Flujo pipelines instead (needs Flujo 0.6.11, Python 3.13)"
     )
     parser.add_argument(
         "--experimental",
@@ -294,7 +294,7 @@ def run(args: argparse.Namespace) -> int:
         from .flujo_workloads import flujo_available
 
         if not flujo_available():
-            error("--flujo: Flujo is not installed (pip install 'flujo-tuning[flujo]', on Python 3.13)")
+            error("--flujo: Flujo is not installed (pip install 'flujo==0.6.11', on Python 3.13)")
             return 2
     if len(profiles) < 2:
         error("--profiles needs at least two profiles (baseline first)")

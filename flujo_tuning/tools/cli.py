@@ -14,11 +14,11 @@ import json
 import os
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, cast
 
 from .. import __version__
 from .._errors import ConfigError
-from .output import EXIT_INTERRUPTED, EXIT_PIPE, EXIT_PROBLEMS, error, warnings_as_lines
+from .output import EXIT_INTERRUPTED, EXIT_PIPE, EXIT_PROBLEMS, error, warning, warnings_as_lines
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -55,14 +55,37 @@ ENVIRONMENT = """environment:
 """
 
 
+class _TrimmedLines:
+    """A text stream that drops the spaces rich pads table lines with (piped output is plain text)."""
+
+    def __init__(self, stream: Any) -> None:
+        self.stream = stream
+        self.pending = ""
+
+    def write(self, text: str) -> int:
+        *lines, self.pending = (self.pending + text).split("\n")
+        for line in lines:
+            self.stream.write(line.rstrip() + "\n")
+        return len(text)
+
+    def flush(self) -> None:
+        if self.pending:
+            self.stream.write(self.pending.rstrip())
+            self.pending = ""
+        self.stream.flush()
+
+    def isatty(self) -> bool:
+        return False
+
+
 def _console(stream: Any = None) -> Console:
     from rich.console import Console
 
     tty = (stream or sys.stdout).isatty()
     no_color = "NO_COLOR" in os.environ or not tty
-    # Piped output is for grep and scripts: never wrap a cell across lines there.
+    # Piped output is for grep and scripts: never wrap a cell across lines there, never pad one.
     return Console(
-        file=stream or sys.stdout,
+        file=stream or sys.stdout if tty else cast("IO[str]", _TrimmedLines(stream or sys.stdout)),
         no_color=no_color,
         highlight=False,
         markup=False,
@@ -194,19 +217,30 @@ def _check_targets(args: argparse.Namespace) -> list[str | None]:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    import warnings
+
+    from .._errors import ConfigWarning
+
     found: list[tuple[str | None, str]] = []
     checked: set[str] = set()
-    try:
-        targets = _check_targets(args)
-    except ConfigError as exc:
-        found.append((None, str(exc)))
-        targets = []
-    for name in targets:
+    # A warning is a problem to check: the configuration is not used as written (a misnamed table
+    # falls back to the default profile, a typo is ignored).
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConfigWarning)
         try:
-            settings, _ = _preview(name, strict=args.strict, pyproject=args.pyproject)
-            checked.add(settings.profile)
+            targets = _check_targets(args)
         except ConfigError as exc:
-            found.append((name, str(exc)))
+            found.append((None, str(exc)))
+            targets = []
+        for name in targets:
+            try:
+                settings, _ = _preview(name, strict=args.strict, pyproject=args.pyproject)
+                checked.add(settings.profile)
+            except ConfigError as exc:
+                found.append((name, str(exc)))
+    ignored = list(dict.fromkeys(str(w.message) for w in caught if issubclass(w.category, ConfigWarning)))
+    for other in (w for w in caught if not issubclass(w.category, ConfigWarning)):
+        warnings.showwarning(other.message, other.category, other.filename, other.lineno)
     # Each profile's problem once, naming the profile (and what it extends); the selected profile's
     # problem again without a name only when no named check found it.
     named = {message for name, message in found if name is not None}
@@ -217,7 +251,11 @@ def cmd_check(args: argparse.Namespace) -> int:
     ]
     for problem in dict.fromkeys(problems):
         error(problem)
-    if problems:
+    for message in ignored:
+        warning(message)
+    if ignored and not problems:
+        error(f"{len(ignored)} warning(s) above: the configuration is not used as written")
+    if problems or ignored:
         return EXIT_PROBLEMS
     print(f"ok: {len(checked)} profile(s) checked: {', '.join(sorted(checked))}")
     return 0

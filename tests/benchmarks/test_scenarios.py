@@ -49,9 +49,9 @@ FLUJO_PROFILES = ["stdlib", "default", "throughput", "ephemeral"]
 @pytest.mark.parametrize("profile", FLUJO_PROFILES)
 @pytest.mark.parametrize("scenario", FLUJO_SCENARIOS, ids=[s.name for s in FLUJO_SCENARIOS])
 def test_flujo_scenario(benchmark: Any, compare: Compare, scenario: Scenario, profile: str) -> None:
-    """Real Flujo (the flujo extra): `flujo-tuning bench --flujo` is the interleaved version."""
+    """Real Flujo (the test-flujo group): `flujo-tuning bench --flujo` is the interleaved version."""
     if not flujo_available():
-        pytest.skip("needs Flujo (the flujo extra, Python 3.13)")
+        pytest.skip("needs Flujo (the test-flujo group, Python 3.13)")
     tuning = flujo_tuning.preview(profile)
     rates = []
 

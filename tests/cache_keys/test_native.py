@@ -386,7 +386,7 @@ def test_the_default_install_here_uses_the_native_encoder(native: ModuleType) ->
 def test_stdlib_profile_keeps_keys_on_the_reference() -> None:
     decision = apply("stdlib").decision("key_encoder")
     assert (decision.requested, decision.choice) == ("reference", "reference")
-    assert decision.source == "follows codec (shipped profile 'stdlib')"
+    assert decision.source == "the codec setting (shipped profile 'stdlib')"
 
 
 def test_without_the_native_module_msgspec_makes_the_same_keys(hide_module: Callable[..., None]) -> None:

@@ -8,9 +8,10 @@ from collections.abc import Callable
 
 import pytest
 
-from flujo_tuning import CalibrationError, ConfigError, apply, calibrate, preview
+from flujo_tuning import ConfigError, apply, preview
 from flujo_tuning.components.backends import Platform
 from flujo_tuning.components.event_loop import EXPERIMENTAL, decide
+from flujo_tuning.tools.calibrate import CalibrationError, calibrate
 
 from ..conftest import replace_module
 

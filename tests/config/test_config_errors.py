@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -221,3 +222,40 @@ def test_huge_profile_is_refused_before_parsing(project: Path) -> None:
 
 def test_config_error_is_a_value_error() -> None:
     assert issubclass(ConfigError, ValueError)
+
+
+def test_profiles_for_profile_says_which_key_was_meant(project: Path) -> None:
+    write(project / "pyproject.toml", '[tool.flujo_tuning]\nprofiles = "throughput"\n')
+    message = _error()
+    assert "key 'profiles': must be a table of profile tables, got 'throughput'" in message
+    assert "(did you mean 'profile', as in profile = 'throughput'?" in message
+
+
+@pytest.mark.parametrize(
+    ("line", "quoted"),
+    [("buffer_size = 64KiB", 'buffer_size = "64KiB"'), ("codec = orjson  # fast", 'codec = "orjson"')],
+)
+def test_an_unquoted_value_says_to_quote_it(project: Path, line: str, quoted: str) -> None:
+    write(project / "pyproject.toml", f"[tool.flujo_tuning]\n{line}\n")
+    message = _error()
+    assert message.startswith(f"{(project / 'pyproject.toml').resolve()}:2:")
+    assert "invalid TOML: " in message
+    assert message.endswith(f"; quote the value: {quoted}")
+
+
+def test_a_toml_error_that_is_not_a_bare_value_gets_no_quoting_hint(project: Path) -> None:
+    write(project / "pyproject.toml", "[tool.flujo_tuning]\nbuffer_size = 4096 4096\n")
+    assert "quote the value" not in _error()
+
+
+def test_a_missing_optional_backend_in_strict_mode_says_how_to_install_it(
+    hide_module: Callable[..., None],
+) -> None:
+    hide_module("xxhash")
+    from flujo_tuning import apply
+
+    with pytest.raises(ConfigError) as caught:
+        apply(hasher="xxh3_128", strict=True)
+    assert str(caught.value).endswith(
+        "xxhash is not installed; strict mode forbids a fallback; pip install 'flujo-tuning[xxhash]'"
+    )

@@ -79,7 +79,7 @@ def test_catalog_lists_inline_and_dir_profiles(project: Path) -> None:
 
 
 def _stacked(settings: object) -> None:
-    from flujo_tuning import ResolvedSettings
+    from flujo_tuning.config.settings import ResolvedSettings
 
     assert isinstance(settings, ResolvedSettings)
     assert settings.profile == "throughput,ephemeral"

@@ -3,7 +3,7 @@ backend in a temporary directory: no server needed. The docs/deploying.md recipe
 ``worker_process_init`` and ``worker_init``) tunes every pool; ``worker_process_init`` alone leaves
 the threads pool untuned (the solo pool sends it too), as the docs say.
 
-Needs the ``hosts`` extra (make test-hosts).
+Needs the ``test-hosts`` dependency group (make test-hosts).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from ..conftest import write
 from .serving import stop
 
 if importlib.util.find_spec("celery") is None:  # not imported here: Celery runs in subprocesses
-    pytest.skip("needs the hosts extra (make test-hosts)", allow_module_level=True)
+    pytest.skip("needs the test-hosts group (make test-hosts)", allow_module_level=True)
 
 pytestmark = pytest.mark.hosts
 

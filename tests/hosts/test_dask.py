@@ -2,7 +2,7 @@
 the driver exits 0 (eager tasks in Dask's loops broke its shutdown), and with the worker plugin
 every worker runs the driver's tuning and says honestly what its own loop runs.
 
-Each scenario is a driver process of its own. Needs the ``hosts`` extra (make test-hosts).
+Each scenario is a driver process of its own. Needs the ``test-hosts`` dependency group (make test-hosts).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import pytest
 from ..conftest import write
 
 if importlib.util.find_spec("distributed") is None:  # not imported here: Dask runs in the drivers
-    pytest.skip("needs the hosts extra (make test-hosts)", allow_module_level=True)
+    pytest.skip("needs the test-hosts group (make test-hosts)", allow_module_level=True)
 
 pytestmark = pytest.mark.hosts
 

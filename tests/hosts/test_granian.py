@@ -2,7 +2,7 @@
 the app, so ``apply()`` at import meets a loop that is set but not running: it must not claim
 what that loop does not run, and ``configure_loop`` at import gives it the task factory.
 
-Needs the ``hosts`` extra (make test-hosts).
+Needs the ``test-hosts`` dependency group (make test-hosts).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import pytest
 from .serving import asgi_project, free_port, keep_alive, server
 
 if importlib.util.find_spec("granian") is None:
-    pytest.skip("needs the hosts extra (make test-hosts)", allow_module_level=True)
+    pytest.skip("needs the test-hosts group (make test-hosts)", allow_module_level=True)
 
 pytestmark = pytest.mark.hosts
 

@@ -4,7 +4,7 @@ keep-alive requests, Ctrl-C stops the server, and the handlers see what the deci
 hypercorn assumes ``create_task`` does not run the coroutine at once: with eager tasks in its loop
 (``task_factory_scope = "process"``) a request logs ``'HTTPStream' object has no attribute
 'app_put'`` and the next request on the connection hangs. So eager tasks stay out of its loop.
-Needs the ``hosts`` extra (make test-hosts).
+Needs the ``test-hosts`` dependency group (make test-hosts).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import pytest
 from .serving import asgi_project, free_port, keep_alive, server
 
 if importlib.util.find_spec("hypercorn") is None:
-    pytest.skip("needs the hosts extra (make test-hosts)", allow_module_level=True)
+    pytest.skip("needs the test-hosts group (make test-hosts)", allow_module_level=True)
 
 pytestmark = pytest.mark.hosts
 

@@ -2,7 +2,7 @@
 running loop, so ``apply()`` there must say what is not in effect and name fixes that work there,
 and those fixes must work.
 
-Needs the ``hosts`` extra (make test-hosts). The kernel's files go to a temporary directory.
+Needs the ``test-hosts`` dependency group (make test-hosts). The kernel's files go to a temporary directory.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 if importlib.util.find_spec("jupyter_client") is None or importlib.util.find_spec("ipykernel") is None:
-    pytest.skip("needs the hosts extra (make test-hosts)", allow_module_level=True)
+    pytest.skip("needs the test-hosts group (make test-hosts)", allow_module_level=True)
 
 pytestmark = pytest.mark.hosts
 

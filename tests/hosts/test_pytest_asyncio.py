@@ -2,7 +2,7 @@
 every async test a loop of ours, and verify() inside the test says it matches. Without the hook
 the test's loop is pytest-asyncio's, and verify() says what differs.
 
-Needs the ``hosts`` extra (make test-hosts).
+Needs the ``test-hosts`` dependency group (make test-hosts).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import pytest
 from ..conftest import write
 
 if importlib.util.find_spec("pytest_asyncio") is None:
-    pytest.skip("needs the hosts extra (make test-hosts)", allow_module_level=True)
+    pytest.skip("needs the test-hosts group (make test-hosts)", allow_module_level=True)
 
 pytestmark = pytest.mark.hosts
 

@@ -25,7 +25,7 @@ import pytest
 from ..conftest import write
 
 if importlib.util.find_spec("flujo") is None:  # not imported here: see the module docstring
-    pytest.skip("needs the flujo extra (make test-flujo)", allow_module_level=True)
+    pytest.skip("needs the test-flujo group (make test-flujo)", allow_module_level=True)
 
 pytestmark = pytest.mark.flujo
 

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from flujo_tuning import apply, register_encoder, unregister_encoder
+from flujo_tuning import apply
+from flujo_tuning.cache_keys import register_encoder, unregister_encoder
 
 
 class Money:
@@ -73,6 +74,7 @@ PROGRAM = textwrap.dedent(
     """
     import sys
     import flujo_tuning
+    from flujo_tuning.cache_keys import register_encoder
 
     class Money:
         def __init__(self, cents, currency):
@@ -84,7 +86,7 @@ PROGRAM = textwrap.dedent(
 
     tuning = flujo_tuning.apply()
     if sys.argv[1] == "register":
-        flujo_tuning.register_encoder(Money, encode)
+        register_encoder(Money, encode)
     print(tuning.fingerprint, tuning.cache_key(Money(5, "EUR")) if sys.argv[1] == "register" else "-")
     """
 )

@@ -248,3 +248,11 @@ def test_a_process_tuned_whole_by_an_integration_gets_eager_tasks_in_every_new_l
     assert asyncio.run(_verify()) == []
     assert verify() == []  # and the policy in place is still recognised as ours
     assert tuning.installs_policy is False  # stock class and no debug: apply() alone installs none
+
+
+def test_the_notebook_fix_names_the_ipython_startup_file_that_gives_the_kernel_our_loop() -> None:
+    from flujo_tuning.runtime.observe import HOST_FIXES
+
+    (fix,) = [text for hosts, text in HOST_FIXES if "ipykernel" in hosts]
+    assert "flujo_tuning.apply() in an IPython startup file (~/.ipython/profile_default/startup/" in fix
+    assert "tuning.configure_loop(asyncio.get_running_loop())" in fix

@@ -132,7 +132,7 @@ def test_bench_flujo_without_flujo_says_how_to_get_it() -> None:
         check=False,
     )
     assert run.returncode == 2
-    assert "Flujo is not installed (pip install 'flujo-tuning[flujo]', on Python 3.13)" in run.stderr
+    assert "Flujo is not installed (pip install 'flujo==0.6.11', on Python 3.13)" in run.stderr
 
 
 def test_the_progress_bar_goes_to_the_terminal_not_into_the_results(tmp_path: Path) -> None:

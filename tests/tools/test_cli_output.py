@@ -40,7 +40,7 @@ def project(tmp_path: Path) -> Path:
 @pytest.mark.parametrize("command", SETTINGS_COMMANDS, ids=lambda c: c[0])
 def test_a_typo_in_a_variable_is_a_warning_line_from_every_command(command: list[str], project: Path) -> None:
     done = flujo(*command, cwd=project, env={"FLUJO_CODCE": "orjson"})
-    assert done.returncode == 0, done.stderr
+    assert done.returncode == (1 if command == ["check"] else 0), done.stderr  # check: a problem
     typo = "environment variable FLUJO_CODCE is not a flujo_tuning setting (did you mean 'FLUJO_CODEC'?)"
     expected = f"warning: {typo}"
     assert done.stderr.splitlines().count(expected) == 1
@@ -170,3 +170,22 @@ def test_env_written_out_reproduces_the_fingerprint_elsewhere(
     elsewhere = tmp_path_factory.mktemp("elsewhere")  # another directory, no pyproject.toml of its own
     there = flujo("fingerprint", cwd=elsewhere, env=variables).stdout.strip()
     assert there == here
+
+
+def test_check_fails_on_a_warning_the_configuration_is_not_used_as_written(tmp_path: Path) -> None:
+    write(tmp_path / "pyproject.toml", '[tool.flujo-tuning]\nprofile = "throughput"\n')
+    done = flujo("check", cwd=tmp_path)
+    assert done.returncode == 1
+    assert "table [tool.flujo-tuning] is not read by flujo_tuning (did you mean [tool.flujo_tuning]?)" in (
+        done.stderr
+    )
+    assert "error: 1 warning(s) above: the configuration is not used as written" in done.stderr
+    assert done.stdout == ""
+
+
+def test_piped_output_carries_no_padding(project: Path) -> None:
+    for command in (["explain"], ["profiles"], ["diff", "default", "stdlib"]):
+        done = flujo(*command, cwd=project)
+        assert done.returncode == 0, done.stderr
+        padded = [line for line in done.stdout.splitlines() if line != line.rstrip()]
+        assert padded == [], command

@@ -5,10 +5,14 @@ runs TARGET in a process of its own with its settings applied at start-up, as in
 After a warm-up, rounds are interleaved: every candidate takes one sample per round, back to
 back, so a noisy neighbour slows all of them alike, and each ratio is computed per round.
 
-The winner rule (docs/calibrate.md): a candidate beats the current profile only when it was
-faster in so many rounds that chance is ruled out (a one-sided sign test at :data:`ALPHA`, divided
-by the number of candidates compared: Bonferroni) and by at least :data:`MIN_GAIN` at the
-median. Otherwise the candidates tie and the current profile stays.
+Candidates that run the same for TARGET (identical decisions, or differences only in parts of the
+tuning it never used in a probe call) are measured once. The current profile also runs as an A/A
+control in the same rounds. The winner rule (docs/calibrate.md): a candidate beats the current
+profile only when a one-sided paired t-test on the log of its per-round ratios passes at
+:data:`ALPHA` divided by the number of candidates compared (Bonferroni), its median gain is at
+least :data:`MIN_GAIN` and larger than the control's largest difference from the current profile;
+when the control itself would pass, the session is too noisy to decide. Otherwise the candidates
+tie and the current profile stays.
 """
 
 from .render import dump_json, render

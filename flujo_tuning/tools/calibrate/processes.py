@@ -25,6 +25,7 @@ class _Process:
         from ...config.settings import SETTING_NAMES, env_var
 
         self.result = result
+        self.target, self.environ, self.cwd = target, environ, cwd
         ours = {env_var(name) for name in SETTING_NAMES} | {"FLUJO_PYPROJECT"}
         env = {k: v for k, v in os.environ.items() if k not in ours}
         env.update(environ)
@@ -41,6 +42,10 @@ class _Process:
             encoding="utf-8",
             start_new_session=True,  # Ctrl-C in the terminal is for the parent alone
         )
+
+    def again(self, result: CandidateResult) -> _Process:
+        """The same candidate in a new process (fresh rounds: a process can be lucky for a whole run)."""
+        return _Process(result, self.target, self.environ, self.cwd)
 
     def ask(self, command: str | None, timeout: float, stage: str = "sample") -> dict[str, Any] | None:
         """Send *command* (None: just read), return the answer; None after marking a failure

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..._errors import FlujoTuningError
-from .stats import MIN_ROUNDS, paired_log_test, rounds_needed
+from .stats import MIN_ROUNDS, paired_log_test
 
 __all__ = [
     "ALPHA",
@@ -128,6 +128,12 @@ class CalibrationReport:
     #: Every candidate runs the same for TARGET (identical decisions, or differences only in parts it
     #: did not use): nothing was measured, and nothing needed to be.
     nothing_to_compare: bool = False
+    #: Whether a leader must win again in fresh rounds, in new processes, to be the winner (calibrate
+    #: always asks; a report built by hand need not).
+    confirm: bool = False
+    #: The fresh rounds that re-measured the leader against the current profile and its control,
+    #: each in a new process (None: no leader, or no budget left to re-measure it).
+    confirmation: CalibrationReport | None = None
 
     def candidate(self, name: str) -> CandidateResult:
         for result in self.candidates:
@@ -155,10 +161,10 @@ class CalibrationReport:
         """In how many rounds *name* was faster than the current profile."""
         return sum(ratio > 1.0 for ratio in self.round_ratios(name, self.current))
 
-    def p_value(self, name: str) -> float:
-        """One-sided paired t-test on the log of the per-round ratios to the current profile: the
-        chance of a gain this large and this steady if *name* were no faster (stats.py)."""
-        return paired_log_test(self.round_ratios(name, self.current))
+    def p_value(self, name: str, to: str | None = None) -> float:
+        """One-sided paired t-test on the log of the per-round ratios to *to* (the current profile by
+        default): the chance of a gain this large and this steady if *name* were no faster (stats.py)."""
+        return paired_log_test(self.round_ratios(name, to or self.current))
 
     def versus_current(self, name: str) -> float:
         """*name*'s median per-round ratio to the current profile (its median rate when the
@@ -194,13 +200,25 @@ class CalibrationReport:
 
     def noise_band(self) -> float | None:
         """The largest per-round ratio between the current profile and its A/A control, either way
-        (1.00 for none): what this session shows between two runs of the same configuration, so
-        the least a winner must beat. None without a control."""
+        (1.00 for none): how far two processes of one configuration drifted apart in a round of
+        this session. None without a control."""
         control = self.control
         if control is None:
             return None
         logs = [abs(math.log(r)) for r in self.round_ratios(control.name, self.current) if r > 0]
         return math.exp(max(logs)) if logs else None
+
+    def offset(self) -> float | None:
+        """The median per-round ratio between the current profile and its A/A control, either way
+        (1.00 for none): a steady difference between two processes of one configuration (a core,
+        a memory layout), which no per-round test can see and a winner must exceed. None without
+        a control."""
+        control = self.control
+        ratios = self.round_ratios(control.name, self.current) if control is not None else []
+        if not ratios:
+            return None
+        median = statistics.median(ratios)
+        return max(median, 1 / median)
 
     def too_noisy(self) -> bool:
         """Whether the A/A control itself passes the winner rule, either way: then no rule at this
@@ -232,7 +250,19 @@ class CalibrationReport:
 
     @property
     def winner(self) -> str | None:
-        """The candidate that beat the current profile beyond the noise, or None (a tie).
+        """The candidate that beat the current profile beyond the noise, or None (a tie): the
+        leader of the rounds, confirmed in fresh rounds in new processes when ``confirm`` is set
+        (a process can be lucky for a whole run: a faster core, a memory layout).
+        """
+        leader = self.leader
+        if leader is None or not self.confirm:
+            return leader
+        confirmation = self.confirmation
+        return leader if confirmation is not None and confirmation.leader == leader else None
+
+    @property
+    def leader(self) -> str | None:
+        """The candidate that beat the current profile beyond the noise in these rounds, or None.
 
         Candidates that decide the same here are measured once, so a winner is never picked
         among equals by noise; and with fewer than MIN_ROUNDS_FOR_A_WINNER rounds there is none.
@@ -241,14 +271,17 @@ class CalibrationReport:
             return None
         if self.too_noisy():
             return None
-        band = self.noise_band() or 1.0
+        control = self.control
+        offset = self.offset() or 1.0
         best: tuple[float, str] | None = None
         for result in self.compared:
             ratio = self.ratio(result.name, self.current)
             if ratio is None or self.p_value(result.name) > self.threshold or ratio[0] < 1.0 + MIN_GAIN:
                 continue
-            if ratio[0] <= band:  # no more than the same configuration differed from itself
+            if ratio[0] <= offset:  # no more than two processes of one configuration differed
                 continue
+            if control is not None and self.p_value(result.name, control.name) > self.threshold:
+                continue  # it must beat the current profile in its second process too
             if best is None or ratio[0] > best[0]:
                 best = (ratio[0], result.name)
         return best[1] if best else None
@@ -266,66 +299,10 @@ class CalibrationReport:
 
     @property
     def verdict(self) -> str:
-        winner = self.winner
-        if winner is not None:
-            median, low, high = self.ratio(winner, self.current) or (0.0, 0.0, 0.0)
-            result = self.candidate(winner)
-            same = self.equal_groups.get(winner, [])
-            also = f" (the same here: {', '.join(same)})" if same else ""
-            gives = f"; it {result.trade_off}" if result.gives_up else ""
-            band = self.noise_band()
-            against = f"; the current profile against itself: up to {band:.2f}x" if band else ""
-            return (
-                f"winner: {winner}{also}, {median:.2f}x the current profile {self.current!r} (t-test "
-                f"p={self.p_value(winner):.2g} <= {self.threshold:.2g}, faster in {self.wins(winner)} of "
-                f"{self.rounds} rounds; per-round {low:.2f}-{high:.2f}x{against}){gives}"
-            )
-        if self.nothing_to_compare:
-            unused = f"; it did not use {', '.join(self.unused)}" if self.unused else ""
-            return (
-                f"tie: every candidate runs the same for {self.target} (identical here, or different only "
-                f"in settings it did not use{unused}), so nothing needed measuring; keep {self.current!r}"
-            )
-        if self.too_noisy():
-            control = self.control
-            assert control is not None
-            median = statistics.median(self.round_ratios(control.name, self.current))
-            return (
-                f"too noisy to decide: the current profile compared with itself differed by up to "
-                f"{self.noise_band() or 1.0:.2f}x between rounds ({median:.2f}x at the median, which "
-                f"the winner rule would have passed), so no candidate can be told from chance here; "
-                f"run calibrate again on a quieter machine; keep {self.current!r}"
-            )
-        if self.rounds < MIN_ROUNDS_FOR_A_WINNER:
-            why = (
-                f"only {self.rounds} complete rounds (a verdict needs at least {MIN_ROUNDS_FOR_A_WINNER}): "
-                "this budget cannot reach one; raise --budget"
-            )
-            if not any(c.rates for c in self.candidates):
-                why = "no round completed, so nothing was compared"
-        else:
-            band = self.noise_band()
-            beyond = f" and beyond the current profile against itself (up to {band:.2f}x)" if band else ""
-            why = (
-                f"no candidate was faster than {self.current!r} beyond the noise (t-test p <= "
-                f"{self.threshold:.2g}), by {MIN_GAIN:.0%} or more at the median{beyond}"
-            )
-        best = max(self.compared, key=lambda c: (self.ratio(c.name, self.current) or (0.0,))[0], default=None)
-        if best is not None and self.rounds:
-            median = (self.ratio(best.name, self.current) or (0.0,))[0]
-            why += (
-                f"; closest: {best.name}, {median:.2f}x, faster in {self.wins(best.name)} of "
-                f"{self.rounds} rounds (p={self.p_value(best.name):.2g})"
-            )
-        noise = self.noise()
-        if noise:
-            needed = rounds_needed(_HINT_GAIN, noise, self.threshold, most=200)
-            hint = f"about {needed} rounds" if needed else "more than 200 rounds"
-            why += (
-                f"; at the noise measured here (log ratios vary by {noise:.2f} between rounds), a steady "
-                f"{_HINT_GAIN:.2f}x gain would need {hint}"
-            )
-        return f"tie: {why}; keep {self.current!r}"
+        """One sentence: the winner (with its evidence), a tie (and why), or too noisy to decide."""
+        from .verdict import verdict_of
+
+        return verdict_of(self)
 
     def recorded(self, name: str) -> tuple[dict[str, Any], dict[str, str]]:
         """What ``--write`` records for candidate *name*: its settings, except the ones that came
@@ -419,8 +396,17 @@ class CalibrationReport:
             "notes": self.notes,
             "unused_settings": self.unused,
             "noise_band": self.noise_band(),
+            "offset": self.offset(),
             "too_noisy": self.too_noisy(),
             "nothing_to_compare": self.nothing_to_compare,
+            "leader": self.leader,
+            "confirmation": None
+            if self.confirmation is None
+            else {
+                "rounds": self.confirmation.rounds,
+                "leader": self.confirmation.leader,
+                "candidates": {c.name: c.rates for c in self.confirmation.measured},
+            },
             "candidates": candidates,
         }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import math
 import os
@@ -15,7 +16,7 @@ from pathlib import Path
 from .candidates import _candidates, with_control
 from .processes import _CLOSING_SECONDS, _Process
 from .render import duration
-from .report import MIN_ROUNDS_FOR_A_WINNER, CalibrationError, CalibrationReport
+from .report import MIN_ROUNDS_FOR_A_WINNER, CalibrationError, CalibrationReport, CandidateResult
 
 __all__ = ["calibrate"]
 
@@ -27,6 +28,11 @@ GRACE_SECONDS = 5.0
 _MIN_SAMPLE_SECONDS = 0.02
 _SAMPLE_SECONDS = 0.1
 _MAX_ROUNDS = 15
+#: The share of the budget left after start-up that the first rounds may use: the rest re-measures
+#: a leader in new processes (or is not used: without a leader calibrate ends early).
+FIRST_ROUNDS_SHARE = 0.55
+#: Fresh processes need their start-up, a warm-up and three rounds: less than this left, no confirmation.
+_MIN_CONFIRM_SECONDS = 2.0
 #: Shuffles each round's order (its own instance: the target's use of `random` is not disturbed).
 _ORDER = random.Random()
 
@@ -158,8 +164,61 @@ def _measure(
             process.close()
         report.candidates = [c for c in report.candidates if not c.control]
         return
-    if ready:
-        _rounds(report, ready, clock, rounds, progress)
+    if not ready:
+        return
+    report.confirm = True
+    first = clock.elapsed() + (report.budget - clock.elapsed()) * FIRST_ROUNDS_SHARE
+    _rounds(report, ready, clock=clock, rounds=rounds, progress=progress, until=first)
+    leader = report.leader
+    if leader is not None:
+        _confirm(
+            report, leader, ready=ready, processes=processes, clock=clock, rounds=rounds, progress=progress
+        )
+
+
+def _confirm(
+    report: CalibrationReport,
+    leader: str,
+    *,
+    ready: list[_Process],
+    processes: list[_Process],
+    clock: _Clock,
+    rounds: int | None,
+    progress: bool,
+) -> None:
+    """Measure the leader again against the current profile and its control, each in a new process,
+    in fresh rounds: it is the winner only if it leads there too (report.confirmation)."""
+    originals = [p for p in ready if p.result.name in (report.current, leader) or p.result.control]
+    for process in ready:
+        process.close()  # their rounds are done: the machine is the fresh processes' alone
+    if report.budget - clock.elapsed() < _MIN_CONFIRM_SECONDS:
+        report.notes.append("no time was left to confirm the leader in fresh rounds: raise --budget")
+        return
+    fresh = [
+        process.again(
+            CandidateResult(
+                process.result.name,
+                process.result.profile,
+                dict(process.result.overrides),
+                settings=dict(process.result.settings),
+                control=process.result.control,
+            )
+        )
+        for process in originals
+    ]
+    processes.extend(fresh)
+    confirmation = dataclasses.replace(
+        report,
+        candidates=[p.result for p in fresh],
+        rounds=0,
+        notes=[],
+        confirm=False,
+        confirmation=None,
+    )
+    again = _warmed_up(confirmation, fresh, clock)
+    if len(again) == len(fresh):
+        _rounds(confirmation, again, clock=clock, rounds=rounds, progress=progress, until=report.budget)
+    report.confirmation = confirmation
 
 
 def _warmed_up(report: CalibrationReport, processes: list[_Process], clock: _Clock) -> list[_Process]:
@@ -192,17 +251,26 @@ def _warmed_up(report: CalibrationReport, processes: list[_Process], clock: _Clo
 
 
 def _rounds(
-    report: CalibrationReport, ready: list[_Process], clock: _Clock, rounds: int | None, progress: bool
+    report: CalibrationReport,
+    ready: list[_Process],
+    *,
+    clock: _Clock,
+    rounds: int | None,
+    progress: bool,
+    until: float,
 ) -> None:
-    """Interleaved rounds: every candidate takes one sample per round, in a new order each round."""
+    """Interleaved rounds: every candidate takes one sample per round, in a new order each round,
+    until *until* seconds into the budget."""
     per_call = statistics.median(p.result.per_call or 0.0 for p in ready) or 1e-9
-    calls, planned, round_seconds = _plan(report, len(ready), per_call, clock, rounds)
+    calls, planned, round_seconds = _plan(
+        report, len(ready), per_call, clock=clock, rounds=rounds, until=until
+    )
     from ..bench import progress_bar
 
     with progress_bar(progress, planned * len(ready), "calibrating") as advance:
         for _ in range(planned):
             # The next round must fit, judged by the last one (which shows what this machine does now).
-            if report.rounds and clock.elapsed() + round_seconds + _CLOSING_SECONDS > report.budget:
+            if report.rounds and clock.elapsed() + round_seconds + _CLOSING_SECONDS > until:
                 report.notes.append(f"stopped after {report.rounds} rounds to stay within the budget")
                 break
             round_started = time.monotonic()
@@ -287,10 +355,17 @@ def _same_for_this_target(report: CalibrationReport, alive: list[_Process], uses
 
 
 def _plan(
-    report: CalibrationReport, candidates: int, per_call: float, clock: _Clock, rounds: int | None
+    report: CalibrationReport,
+    candidates: int,
+    per_call: float,
+    *,
+    clock: _Clock,
+    rounds: int | None,
+    until: float,
 ) -> tuple[int, int, float]:
-    """Calls per sample, rounds, and the expected seconds per round, within the budget left."""
-    remaining = report.budget - clock.elapsed() - _CLOSING_SECONDS
+    """Calls per sample, rounds, and the expected seconds per round, within the time left until
+    *until* seconds into the budget."""
+    remaining = until - clock.elapsed() - _CLOSING_SECONDS
     sample = _SAMPLE_SECONDS
     affordable = remaining / (candidates * max(sample, per_call) * 1.15)
     if affordable < MIN_ROUNDS_FOR_A_WINNER:  # shorter samples before fewer rounds

@@ -540,17 +540,7 @@ def _parent(where: Path, profile: str, *children: str) -> dict[str, Any]:
     whose workers run Flujo; everything must end by itself, stdin not a terminal, in time."""
     for name, text in {"job": JOB, "child": CHILD, "plain_child": PLAIN_CHILD, "parent": PARENT}.items():
         write(where / f"{name}.py", text)
-    done = subprocess.run(
-        [sys.executable, "parent.py", *children],
-        cwd=where,
-        env=_flujo_env(FLUJO_PROFILE=profile),
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=240,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-4000:]
+    done = _program(where / "parent.py", *children, where=where, profile=profile)
     (line,) = [line for line in done.stdout.splitlines() if line.startswith("REPORT ")]
     report: dict[str, Any] = json.loads(line.removeprefix("REPORT "))
     return report

@@ -19,20 +19,11 @@ from flujo_tuning import apply, current, reset, verify
 from flujo_tuning.runtime import loop_policy
 
 from ..conftest import loop_policy as policy_in_force
+from .test_apply import _loop_type, _stdlib_loop_type
 
 needs_policies = pytest.mark.skipif(
     not loop_policy.POLICIES or sys.platform == "win32", reason="loop policies (3.10-3.13), uvloop"
 )
-
-
-async def _loop_class() -> type:
-    return type(asyncio.get_running_loop())
-
-
-def _stock_loop_class() -> type:
-    loop = asyncio.new_event_loop()
-    loop.close()
-    return type(loop)
 
 
 if loop_policy.POLICIES:
@@ -68,7 +59,7 @@ def test_a_host_policy_set_before_apply_is_wrapped_and_named(host_policy: Any) -
     wrapper = policy_in_force()
     assert loop_policy.unwrap(wrapper) is host_policy
     assert wrapper.host_feature() == "host"  # type: ignore[attr-defined]  # everything else: the host's
-    assert asyncio.run(_loop_class()) is uvloop.Loop  # new loops: ours
+    assert asyncio.run(_loop_type()) is uvloop.Loop  # new loops: ours
     assert "wraps the policy found in force (tests.runtime.test_install.HostPolicy)" in (
         tuning.decision("event_loop").reason
     )
@@ -107,7 +98,7 @@ def test_a_second_apply_re_installs_a_removed_policy_and_says_so() -> None:
     with capture_logs() as events:
         again = apply()
     assert again is tuning
-    assert asyncio.run(_loop_class()) is uvloop.Loop
+    assert asyncio.run(_loop_type()) is uvloop.Loop
     assert verify() == []
     (event,) = events
     assert event["event"] == "flujo_tuning.converged"
@@ -167,7 +158,7 @@ def test_reset_round_trips_environment_variables_and_leaves_later_changes(
         lambda: flujo_tuning.cache_key({"a": 1}),
         lambda: flujo_tuning.canonical_bytes({"a": 1}),
         lambda: flujo_tuning.preview("throughput"),
-        lambda: flujo_tuning.run(_loop_class()),
+        lambda: flujo_tuning.run(_loop_type()),
         flujo_tuning.verify,
         flujo_tuning.resolve,
     ],
@@ -236,4 +227,4 @@ def test_stdlib_changes_nothing_at_all() -> None:
     environ = dict(os.environ)
     apply("stdlib")
     assert (policy_in_force(), dict(os.environ)) == (policy, environ)
-    assert asyncio.run(_loop_class()) is _stock_loop_class()
+    assert asyncio.run(_loop_type()) is _stdlib_loop_type()

@@ -15,6 +15,9 @@ from flujo_tuning.tools.bench import BenchReport, render
 
 from ..conftest import loop_policy, run_with_terminal_stderr
 
+# What bench measures and prints does not depend on the Python version: one CI leg runs it.
+pytestmark = pytest.mark.once
+
 
 def _report() -> BenchReport:
     from flujo_tuning.tools.workloads import SCENARIOS

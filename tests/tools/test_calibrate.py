@@ -208,6 +208,7 @@ def test_a_target_faster_with_eager_tasks_picks_them_and_write_keeps_the_comment
     assert document["environment"]["python"] in recorded
 
 
+@pytest.mark.once
 def test_codec_heavy_work_prefers_default_over_stdlib_and_write_records_it(project: Path) -> None:
     """Works on every Python: the current profile is stdlib, and orjson beats json by far."""
     text = PYPROJECT.replace('profile = "default"', 'profile = "stdlib"')
@@ -240,6 +241,7 @@ def test_codec_heavy_work_prefers_default_over_stdlib_and_write_records_it(proje
     assert "candidate default" in (project / "flujo_profiles" / "fast.toml").read_text()
 
 
+@pytest.mark.once
 def test_a_workload_where_profiles_tie_keeps_the_current_profile(project: Path) -> None:
     report = calibrate(
         "workloads:waits", profiles=["default", "low-memory"], search=True, budget=40, rounds=5
@@ -265,6 +267,7 @@ def test_a_workload_where_profiles_tie_keeps_the_current_profile(project: Path) 
     assert text == PYPROJECT  # nothing written
 
 
+@pytest.mark.once
 def test_a_candidate_whose_process_dies_or_cannot_apply_is_reported(project: Path) -> None:
     report = calibrate(
         "workloads:dies_in_low_memory",
@@ -284,6 +287,7 @@ def test_a_candidate_whose_process_dies_or_cannot_apply_is_reported(project: Pat
     assert failed["low-memory"]["stage"] == "warm-up"
 
 
+@pytest.mark.once
 def test_the_current_profile_failing_is_an_error(project: Path) -> None:
     (project / "pyproject.toml").write_text(
         PYPROJECT.replace('profile = "default"', 'profile = "low-memory"')
@@ -311,6 +315,7 @@ def test_failures_are_reported_per_candidate(project: Path, monkeypatch: pytest.
     assert report.nothing_to_compare  # the one candidate that differed failed
 
 
+@pytest.mark.once
 def test_an_unknown_profile_stops_before_anything_is_measured(project: Path) -> None:
     started = time.monotonic()
     with pytest.raises(CalibrationError, match=r"unknown profile 'thruput' \(did you mean 'throughput'\?\)"):
@@ -321,6 +326,7 @@ def test_an_unknown_profile_stops_before_anything_is_measured(project: Path) -> 
     assert time.monotonic() - started < 20  # refused at once, not after the budget
 
 
+@pytest.mark.once
 @pytest.mark.parametrize(
     ("target", "message"),
     [
@@ -340,6 +346,7 @@ def test_bad_targets_get_clear_errors(project: Path, target: str, message: str) 
         calibrate(target, profiles=["default"], budget=10, rounds=1)
 
 
+@pytest.mark.once
 def test_bad_target_on_the_command_line_exits_2_with_the_traceback_summary(project: Path) -> None:
     done = _cli("workloads:always_fails", "--profiles", "default", cwd=project)
     assert done.returncode == 2
@@ -370,6 +377,7 @@ def test_bad_budget_is_refused(text: str) -> None:
         parse_budget(text)
 
 
+@pytest.mark.once
 def test_bad_options_are_refused(project: Path) -> None:
     with pytest.raises(CalibrationError, match="rounds must be at least 1"):
         calibrate("workloads:cpu_only", rounds=0)
@@ -381,6 +389,7 @@ def test_bad_options_are_refused(project: Path) -> None:
         assert f"error: --budget {budget!r}: expected a positive duration" in done.stderr
 
 
+@pytest.mark.once
 def test_the_budget_is_respected(project: Path) -> None:
     started = time.monotonic()
     report = calibrate("workloads:slow", profiles=["default"], budget=6)
@@ -390,6 +399,7 @@ def test_the_budget_is_respected(project: Path) -> None:
     assert report.calls_per_sample == 1  # 150 ms per call: long enough to time alone
 
 
+@pytest.mark.once
 def test_ctrl_c_stops_cleanly_with_what_was_measured(project: Path) -> None:
     process = subprocess.Popen(
         [
@@ -445,6 +455,7 @@ def test_search_varies_one_component_at_a_time(project: Path) -> None:
         assert varied != flujo_tuning.preview("default").choices[component]
 
 
+@pytest.mark.once
 def test_cli_refuses_a_bad_plot_name_before_measuring(project: Path) -> None:
     started = time.monotonic()
     done = _cli("workloads:cpu_only", "--plot", "chart.png", cwd=project)
@@ -462,6 +473,7 @@ def test_cli_refuses_a_bad_plot_name_before_measuring(project: Path) -> None:
     assert "name it *.svg" in bench.stderr
 
 
+@pytest.mark.once
 def test_a_progress_bar_is_drawn_on_a_terminal(project: Path) -> None:
     done, terminal = run_with_terminal_stderr(
         [
@@ -482,6 +494,7 @@ def test_a_progress_bar_is_drawn_on_a_terminal(project: Path) -> None:
     assert "calibrating" not in done.stdout  # never in the report
 
 
+@pytest.mark.once
 def test_each_round_runs_the_candidates_in_a_new_order(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -505,6 +518,7 @@ def test_each_round_runs_the_candidates_in_a_new_order(
     assert len({tuple(order) for order in orders}) > 1  # seed 7 gives different orders
 
 
+@pytest.mark.once
 def test_setting_variables_in_the_environment_apply_to_every_candidate_and_are_named(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -525,6 +539,7 @@ def _wait_until_gone(project: Path, seconds: float) -> list[str]:
     return _workers_of(project)
 
 
+@pytest.mark.once
 def test_a_target_that_hangs_is_reported_within_the_budget(project: Path) -> None:
     started = time.monotonic()
     done = _cli("workloads:hangs", "--profiles", "default", "--budget", "6s", cwd=project)
@@ -536,11 +551,13 @@ def test_a_target_that_hangs_is_reported_within_the_budget(project: Path) -> Non
     assert _wait_until_gone(project, 5) == []
 
 
+@pytest.mark.once
 def test_a_target_that_calls_sys_exit_is_named_with_its_code(project: Path) -> None:
     with pytest.raises(CalibrationError, match=r"SystemExit\(3\) \(it calls sys.exit\(\)\)"):
         calibrate("workloads:exits", profiles=["default"], budget=10, rounds=3)
 
 
+@pytest.mark.once
 @pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGKILL], ids=["SIGTERM", "SIGKILL"])
 def test_workers_never_outlive_calibrate(project: Path, how: signal.Signals) -> None:
     process = subprocess.Popen(
@@ -562,6 +579,7 @@ def test_workers_never_outlive_calibrate(project: Path, how: signal.Signals) -> 
     assert _wait_until_gone(project, 10) == []
 
 
+@pytest.mark.once
 def test_candidates_that_run_the_same_are_measured_once(project: Path) -> None:
     """Without Flujo, ephemeral's settings (Flujo's state and tracing) decide nothing."""
     if importlib.util.find_spec("flujo") is not None:  # pragma: no-cover-without-flujo
@@ -577,6 +595,7 @@ def test_candidates_that_run_the_same_are_measured_once(project: Path) -> None:
     assert report.winner != "ephemeral"
 
 
+@pytest.mark.once
 def test_search_skips_codec_and_hasher_variants_a_target_never_uses(project: Path) -> None:
     report = calibrate("workloads:plain_json", search=True, budget=30, rounds=3)
     unused = [c for c in report.candidates if "+codec=" in c.name or "+hasher=" in c.name]
@@ -587,11 +606,13 @@ def test_search_skips_codec_and_hasher_variants_a_target_never_uses(project: Pat
     assert any("workloads:plain_json did not use" in note for note in report.notes)
 
 
+@pytest.mark.once
 def test_search_keeps_codec_variants_for_a_target_that_uses_the_codec(project: Path) -> None:
     report = calibrate("workloads:encode_rows", search=True, budget=30, rounds=3)
     assert any("+codec=" in c.name for c in report.measured)
 
 
+@pytest.mark.once
 def test_calibrate_never_changes_the_working_directory_of_its_caller(
     project: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -616,6 +637,7 @@ def test_calibrate_never_changes_the_working_directory_of_its_caller(
     assert report.current == "default"  # resolved from the project's pyproject.toml, not from here
 
 
+@pytest.mark.once
 def test_an_import_error_shows_the_users_frames_not_the_import_machinery(project: Path) -> None:
     write(project / "broken.py", "import no_such_dependency_here\n\ndef run():\n    pass\n")
     done = _cli("broken:run", "--profiles", "default", "--budget", "20s", cwd=project)
@@ -633,6 +655,7 @@ def test_an_import_error_shows_the_users_frames_not_the_import_machinery(project
 RUNS = 3
 
 
+@pytest.mark.once
 def test_work_that_uses_none_of_what_differs_is_never_measured_in_any_run(project: Path) -> None:
     for _ in range(RUNS):
         report = calibrate("workloads:cpu_only", profiles=["default", "low-memory", "stdlib"], budget=20)
@@ -643,6 +666,7 @@ def test_work_that_uses_none_of_what_differs_is_never_measured_in_any_run(projec
         assert {report.candidate(name).same_as for name in ("low-memory", "stdlib")} == {"default"}
 
 
+@pytest.mark.once
 def test_async_cpu_work_on_other_loops_names_no_winner_in_any_run(project: Path) -> None:
     """The loop is used (the target runs in it) but changes nothing: the A/A control holds the line."""
     for _ in range(RUNS):

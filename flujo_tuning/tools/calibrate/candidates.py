@@ -206,4 +206,5 @@ def _why_same(earlier: Planned, later: Planned) -> str:
     because = ""
     if set(differ) <= set(RECORDED_FLUJO):
         because = f": {later.reasons.get('flujo', '')}"
-    return f"{', '.join(differ)} differ but decide nothing on this machine{because}"
+    verb = "differs" if len(differ) == 1 else "differ"
+    return f"{', '.join(differ)} {verb} but decide nothing on this machine{because}"

@@ -221,8 +221,8 @@ class CalibrationReport:
         return max(median, 1 / median)
 
     def too_noisy(self) -> bool:
-        """Whether the A/A control itself passes the winner rule, either way: then no rule at this
-        session's noise can tell a gain from chance."""
+        """Whether the A/A control itself passes rules 1 and 2 (t-test and gain), either way: then
+        only a gain beyond the offset between the two processes of the current profile can win."""
         control = self.control
         if control is None or self.rounds < MIN_ROUNDS_FOR_A_WINNER:
             return False
@@ -269,8 +269,6 @@ class CalibrationReport:
         """
         if self.current not in self._names_measured() or self.rounds < MIN_ROUNDS_FOR_A_WINNER:
             return None
-        if self.too_noisy():
-            return None
         control = self.control
         offset = self.offset() or 1.0
         best: tuple[float, str] | None = None
@@ -278,7 +276,7 @@ class CalibrationReport:
             ratio = self.ratio(result.name, self.current)
             if ratio is None or self.p_value(result.name) > self.threshold or ratio[0] < 1.0 + MIN_GAIN:
                 continue
-            if ratio[0] <= offset:  # no more than two processes of one configuration differed
+            if ratio[0] < offset * (1.0 + MIN_GAIN):  # not beyond what two processes of one profile differ
                 continue
             if control is not None and self.p_value(result.name, control.name) > self.threshold:
                 continue  # it must beat the current profile in its second process too

@@ -71,8 +71,9 @@ def verdict_of(self: CalibrationReport) -> str:
         return (
             f"too noisy to decide: the current profile compared with itself differed by up to "
             f"{self.noise_band() or 1.0:.2f}x between rounds ({median:.2f}x at the median, which "
-            f"the winner rule would have passed), so no candidate can be told from chance here; "
-            f"run calibrate again on a quieter machine; keep {self.current!r}"
+            f"the t-test and the gain rule would have passed), and no candidate's gain went beyond "
+            f"that: none can be told from chance here; run calibrate again on a quieter machine; "
+            f"keep {self.current!r}"
         )
     if self.rounds < MIN_ROUNDS_FOR_A_WINNER:
         why = (

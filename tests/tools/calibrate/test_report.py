@@ -219,7 +219,7 @@ def test_when_the_control_would_win_the_session_is_too_noisy_to_decide() -> None
         {
             "default": [100, 100, 100, 100, 100],
             "default (A/A control)": [140, 135, 150, 138, 142],  # the same configuration, 1.4x "faster"
-            "throughput": [300, 310, 290, 305, 300],
+            "throughput": [130, 131, 129, 132, 130],  # 1.30x: within what one profile's processes differ
         },
         current="default",
         control="default (A/A control)",
@@ -287,3 +287,16 @@ def test_a_leader_is_the_winner_only_when_fresh_rounds_in_new_processes_confirm_
     assert "; confirmed in 5 fresh rounds in new processes (1.08x, p=" in report.verdict
     document = report.as_dict()
     assert (document["leader"], document["confirmation"]["leader"]) == ("stdlib", "stdlib")
+
+
+def test_a_gain_far_beyond_the_offset_wins_even_in_a_noisy_session() -> None:
+    report = _with_control(
+        {
+            "default": [100, 100, 100, 100, 100],
+            "default (A/A control)": [140, 135, 150, 138, 142],
+            "throughput": [300, 310, 290, 305, 300],  # 3x: far beyond the 1.40x offset
+        }
+    )
+    assert report.too_noisy()
+    assert report.winner == "throughput"
+    assert "the two processes of 'default' 1.40x apart at the median" in report.verdict

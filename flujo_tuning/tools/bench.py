@@ -27,7 +27,7 @@ from .output import error
 __all__ = ["BenchError", "BenchReport", "environment", "main", "progress_bar", "render", "run_bench"]
 
 DEFAULT_PROFILES = ("stdlib", "default", "throughput")
-FLUJO_PROFILES = ("stdlib", "default", "throughput", "ephemeral")
+FLUJO_PROFILES = ("stdlib", "default", "pinned-state", "ephemeral")
 BACKENDS = ("uvloop", "orjson", "msgspec", "blake3", "xxhash", "structlog", "pydantic-settings", "httpx")
 
 

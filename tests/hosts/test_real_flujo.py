@@ -242,7 +242,8 @@ def test_bench_flujo_measures_real_pipelines_per_profile_and_leaves_no_files(pro
     assert "| Flujo, 5 steps, Flujo's defaults" in table
     assert "ephemeral iter/s (vs stdlib, range)" in table
     assert "flujo=FLUJO_STATE_URI=memory://, FLUJO_DISABLE_TRACING=1" in table
-    assert "flujo=FLUJO_STATE_URI=sqlite:///flujo_ops.db" in table  # default pins Flujo's file
+    assert "pinned-state iter/s (vs stdlib, range)" in table
+    assert "flujo=FLUJO_STATE_URI=sqlite:///flujo_ops.db, close_at_exit" in table  # pinned-state
     # httpx comes with Flujo: the network-bound rows are there too.
     assert "| Flujo's defaults, 3 HTTP steps, one shared client: runs" in table
     assert "| Flujo's defaults, 3 HTTP steps, a client per call: runs" in table

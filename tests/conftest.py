@@ -271,3 +271,11 @@ def stand_in_flujo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, version: str
 @pytest.fixture
 def flujo_installed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return stand_in_flujo(tmp_path, monkeypatch, "0.6.11")
+
+
+def eager_offered() -> bool:
+    """Whether throughput's eager tasks are offered here: Python 3.12+, and asyncio's own eager
+    factory works on the loop it picks (not on uvloop 0.23 with Python 3.13)."""
+    import flujo_tuning
+
+    return not flujo_tuning.preview("throughput").decision("task_factory").fallback

@@ -48,7 +48,18 @@ if POLICIES:
             return self.loop_factory()
 
         def get_event_loop(self) -> asyncio.AbstractEventLoop:
-            return self.base.get_event_loop()
+            base = self.base
+            if not isinstance(base, asyncio.events.BaseDefaultEventLoopPolicy):
+                return base.get_event_loop()
+            # asyncio's default policy makes the main thread's loop itself when none is set (a
+            # Jupyter kernel's, through tornado): with its own new_event_loop. Lend it ours for the
+            # call, so that loop is the decided one too; the rest (and its deprecation warning
+            # on 3.12+) stays asyncio's.
+            base.new_event_loop = self.new_event_loop  # type: ignore[method-assign]
+            try:
+                return base.get_event_loop()
+            finally:
+                del base.new_event_loop
 
         def set_event_loop(self, loop: asyncio.AbstractEventLoop | None) -> None:
             self.base.set_event_loop(loop)

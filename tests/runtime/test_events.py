@@ -20,6 +20,7 @@ import structlog
 from structlog.testing import capture_logs
 
 import flujo_tuning
+import flujo_tuning.perf
 from flujo_tuning import ConfigError, ConfigWarning, apply, cache_key, resolve, run
 from flujo_tuning.components.decision import Component
 

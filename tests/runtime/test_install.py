@@ -228,3 +228,30 @@ def test_stdlib_changes_nothing_at_all() -> None:
     apply("stdlib")
     assert (policy_in_force(), dict(os.environ)) == (policy, environ)
     assert asyncio.run(_loop_type()) is _stdlib_loop_type()
+
+
+@needs_policies
+def test_the_loop_asyncio_makes_implicitly_for_the_main_thread_is_the_decided_one(tmp_path: Path) -> None:
+    """A Jupyter kernel gets its loop from get_event_loop() (through tornado): asyncio's default
+    policy makes it with its own new_event_loop, which our wrapper lends ours for that call."""
+    import subprocess
+
+    code = (
+        "import asyncio, warnings, flujo_tuning\n"
+        "flujo_tuning.apply()\n"
+        "with warnings.catch_warnings(record=True) as caught:\n"
+        "    warnings.simplefilter('always')\n"
+        "    loop = asyncio.get_event_loop()\n"
+        "print(type(loop).__module__, [w.category.__name__ for w in caught])\n"
+        "print(type(asyncio.get_event_loop_policy().base).new_event_loop is "
+        "asyncio.get_event_loop_policy().base.new_event_loop.__func__)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONWARNINGS"}
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, env=env, check=True
+    )
+    module, warned = done.stdout.splitlines()[0].split(" ", 1)
+    assert module == "uvloop"
+    # asyncio's own deprecation of the implicit loop (3.12+) still reaches the caller
+    assert warned == ("['DeprecationWarning']" if sys.version_info >= (3, 12) else "[]")
+    assert done.stdout.splitlines()[1] == "True"  # asyncio's policy has its own method back

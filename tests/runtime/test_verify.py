@@ -12,6 +12,8 @@ import pytest
 import flujo_tuning
 from flujo_tuning import apply, verify
 
+from ..conftest import eager_offered
+
 EAGER = sys.version_info >= (3, 12)
 
 
@@ -49,7 +51,7 @@ def test_plain_asyncio_run_gets_the_decided_loop_through_the_policy() -> None:
 
 @pytest.mark.skipif(not EAGER or sys.version_info >= (3, 14), reason="eager tasks and loop policies")
 def test_plain_asyncio_run_gets_the_loop_class_but_not_eager_tasks_by_default() -> None:
-    tuning = apply("throughput")
+    tuning = apply("throughput", **({} if eager_offered() else {"event_loop": "asyncio"}))
     assert tuning.installs_policy == (tuning.decision("event_loop").choice != "asyncio")
     assert "eager tasks go only into loops flujo_tuning makes" in tuning.decision("task_factory").reason
     assert "task_factory_scope = 'run' from default" in tuning.decision("task_factory").reason

@@ -163,10 +163,12 @@ def test_check_shows_a_warning_once_however_many_profiles_it_checks(tuned_projec
 def test_check_reports_a_misnamed_pyproject_table(project: Path) -> None:
     write(project / "pyproject.toml", '[tool.flujo-tuning]\ncodec = "json"\n')
     lenient = flujo("check", cwd=project)
-    assert lenient.returncode == 1
+    assert lenient.returncode == 1  # the configuration is not used as written: a problem to check
     assert "table [tool.flujo-tuning] is not read by flujo_tuning (did you mean [tool.flujo_tuning]?)" in (
         lenient.stderr
     )
+    assert "error: 1 warning(s) above: the configuration is not used as written" in lenient.stderr
+    assert lenient.stdout == ""
     assert flujo("check", "--strict", cwd=project).returncode == 1
 
 

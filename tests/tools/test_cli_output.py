@@ -177,17 +177,6 @@ def test_env_written_out_reproduces_the_fingerprint_elsewhere(
     assert there == here
 
 
-def test_check_fails_on_a_warning_the_configuration_is_not_used_as_written(tmp_path: Path) -> None:
-    write(tmp_path / "pyproject.toml", '[tool.flujo-tuning]\nprofile = "throughput"\n')
-    done = flujo("check", cwd=tmp_path)
-    assert done.returncode == 1
-    assert "table [tool.flujo-tuning] is not read by flujo_tuning (did you mean [tool.flujo_tuning]?)" in (
-        done.stderr
-    )
-    assert "error: 1 warning(s) above: the configuration is not used as written" in done.stderr
-    assert done.stdout == ""
-
-
 def test_piped_output_carries_no_padding(project: Path) -> None:
     for command in (["explain"], ["profiles"], ["diff", "default", "stdlib"]):
         done = flujo(*command, cwd=project)

@@ -11,7 +11,7 @@ from ..cache_keys.maker import canonical_bytes as default_canonical_bytes
 from ..components.backends import Platform
 from ..components.decision import Decision
 from ..config.settings import ResolvedSettings, resolve
-from . import install, observe
+from . import install, loop_policy, observe
 from .decide import decide
 from .events import APPLIED_EVENT, CONVERGED_EVENT, RESET_EVENT, RESOLVED_EVENT, emit, log_decisions
 from .state import STATE, register_fork_hook
@@ -87,12 +87,13 @@ def _converge(tuning: Tuning) -> None:
     """The same settings again: re-establish what was undone since, or say what cannot be."""
     done: list[str] = []
     if install.policy_drifted(tuning):
-        done = install.install_policy(tuning.plain_loop_factory) or ["event-loop policy re-installed"]
-    kept = [
-        f"{name}: set to {os.environ.get(name)!r} since apply() set {value!r}: left as it is"
-        for name, value in tuning.flujo_environ.items()
-        if os.environ.get(name) != value
-    ]
+        # The factory installed last (worker_loops_are_ours may have put the full one in place).
+        installed = STATE.record.policy
+        factory = loop_policy.factory_of(installed.installed) if installed is not None else None
+        done = install.install_policy(factory or tuning.plain_loop_factory) or [
+            "event-loop policy re-installed"
+        ]
+    kept = observe.flujo_differences(tuning)  # someone else's since: left as it is
     if done or kept:
         emit(CONVERGED_EVENT, "warning", re_established=done, left_alone=kept, fingerprint=tuning.fingerprint)
 
@@ -163,8 +164,9 @@ def verify() -> list[str]:
     """What differs, right now in this thread, between the current Tuning and what runs.
 
     Compares the running loop's class, task factory and debug mode with the decisions (or, with
-    no loop running here, whether plain asyncio.run() would still make the decided loop). Empty
-    when they match; cheap enough for a health check. Where apply() has not run it says so, and
+    no loop running here, whether plain asyncio.run() would still make the decided loop), and
+    Flujo's variables apply() set with what os.environ holds now. Empty when they match; cheap
+    enough for a health check. Where apply() has not run it says so, and
     names the settings the read-only helpers resolved, if any did.
     """
     return observe.verify(STATE.current, STATE.resolved)

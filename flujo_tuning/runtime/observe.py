@@ -21,6 +21,7 @@ __all__ = [
     "against_this_thread",
     "describe",
     "differences",
+    "flujo_differences",
     "foreign_async_library",
     "host_fix",
     "qualified_name",
@@ -203,11 +204,15 @@ def verify(tuning: Tuning | None, resolved: Tuning | None = None) -> list[str]:
         said = "no Tuning is in force in this process: apply() has not run"
         if resolved is not None:
             said += (
-                f"; cache keys, canonical bytes and run() used settings resolved here without it "
+                f"; cache keys and run() used settings resolved here without it "
                 f"(profile {resolved.profile!r}, hasher {resolved.hasher.name}, fingerprint "
                 f"{resolved.fingerprint}): compare with the parent's fingerprint"
             )
         return [said]
+    return _loop_differences(tuning) + flujo_differences(tuning)
+
+
+def _loop_differences(tuning: Tuning) -> list[str]:
     loop = running_loop()
     if loop is not None:
         return describe(loop, tuning, "the running loop")
@@ -222,6 +227,18 @@ def verify(tuning: Tuning | None, resolved: Tuning | None = None) -> list[str]:
     if waiting is not None:
         found += describe(waiting, tuning, "the loop set for this thread (not running yet)")
     return found
+
+
+def flujo_differences(tuning: Tuning) -> list[str]:
+    """Flujo reads its variables when a runner is made: one changed since apply() is what it gets."""
+    import os
+
+    return [
+        f"flujo: decided {name}={value!r} but os.environ has {os.environ.get(name)!r} now "
+        "(changed after apply(); runners made from now on get that)"
+        for name, value in tuning.flujo_environ.items()
+        if os.environ.get(name) != value
+    ]
 
 
 def _policy_differences(tuning: Tuning) -> list[str]:

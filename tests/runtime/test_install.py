@@ -15,6 +15,7 @@ import pytest
 from structlog.testing import capture_logs
 
 import flujo_tuning
+import flujo_tuning.runtime.apply
 from flujo_tuning import apply, current, reset, verify
 from flujo_tuning.runtime import loop_policy
 
@@ -39,6 +40,16 @@ if loop_policy.POLICIES:
 
         def host_feature(self) -> str:
             return "host"
+
+
+@pytest.fixture
+def policy_put_back() -> Any:
+    """The policy in force before the test, set again after it (a test that removes it must not
+    leave the next one a fresh policy, whose first get_event_loop() makes a loop on 3.10/3.11)."""
+    found = asyncio.get_event_loop_policy()
+    yield found
+    flujo_tuning.reset()
+    asyncio.set_event_loop_policy(found)
 
 
 @pytest.fixture
@@ -73,6 +84,7 @@ def test_asyncio_s_own_policy_is_not_called_a_host_s() -> None:
 
 
 @needs_policies
+@pytest.mark.usefixtures("policy_put_back")
 def test_reset_leaves_a_policy_set_after_apply_in_place_and_says_so() -> None:
     apply()
     later = asyncio.DefaultEventLoopPolicy()
@@ -85,10 +97,10 @@ def test_reset_leaves_a_policy_set_after_apply_in_place_and_says_so() -> None:
         "(set after apply(), replacing ours)"
     ]
     assert [(e["event"], e["left_alone"]) for e in events] == [("flujo_tuning.reset", left)]
-    asyncio.set_event_loop_policy(None)
 
 
 @needs_policies
+@pytest.mark.usefixtures("policy_put_back")
 def test_a_second_apply_re_installs_a_removed_policy_and_says_so() -> None:
     import uvloop
 
@@ -255,3 +267,32 @@ def test_the_loop_asyncio_makes_implicitly_for_the_main_thread_is_the_decided_on
     # asyncio's own deprecation of the implicit loop (3.12+) still reaches the caller
     assert warned == ("['DeprecationWarning']" if sys.version_info >= (3, 12) else "[]")
     assert done.stdout.splitlines()[1] == "True"  # asyncio's policy has its own method back
+
+
+def test_a_flujo_variable_changed_after_apply_shows_in_verify_and_is_left_alone(
+    monkeypatch: pytest.MonkeyPatch, flujo_installed: Path
+) -> None:
+    tuning = apply("ephemeral")
+    assert verify() == []
+    monkeypatch.setenv("FLUJO_STATE_URI", "sqlite:///theirs.db")
+    (difference,) = verify()
+    assert difference == (
+        "flujo: decided FLUJO_STATE_URI='memory://' but os.environ has 'sqlite:///theirs.db' now "
+        "(changed after apply(); runners made from now on get that)"
+    )
+    with capture_logs() as events:
+        assert apply("ephemeral") is tuning
+    (event,) = events
+    assert (event["event"], event["left_alone"]) == ("flujo_tuning.converged", [difference])
+    assert os.environ["FLUJO_STATE_URI"] == "sqlite:///theirs.db"
+
+
+@needs_policies
+@pytest.mark.usefixtures("policy_put_back")
+def test_a_second_apply_puts_back_the_factory_that_was_installed_last() -> None:
+    """Ray's workers get the full loop factory (worker_loops_are_ours); re-installing keeps it."""
+    tuning = apply("throughput", event_loop="asyncio", asyncio_debug=True)
+    flujo_tuning.runtime.apply.worker_loops_are_ours()
+    asyncio.set_event_loop_policy(None)
+    apply("throughput", event_loop="asyncio", asyncio_debug=True)
+    assert loop_policy.factory_of(policy_in_force()) is tuning.loop_factory

@@ -9,6 +9,7 @@ import pytest
 from flujo_tuning.tools.calibrate import MIN_ROUNDS_FOR_A_WINNER, CalibrationReport, CandidateResult
 from flujo_tuning.tools.calibrate.candidates import gives_up
 
+CONTROL = "default (A/A control)"
 ENVIRONMENT = {"python": "CPython 3.x", "platform": "Linux", "cpu": "test CPU"}
 
 
@@ -168,7 +169,7 @@ def test_a_steady_gain_no_larger_than_two_processes_of_one_profile_differ_is_not
             "low-memory": [116, 118, 115, 117, 117, 116],
         },
         current="default",
-        control="default (A/A control)",
+        control=CONTROL,
     )
     assert report.p_value("low-memory") <= report.threshold  # the t-test alone would name it
     assert report.threshold == 0.05  # the control is not a candidate compared (no Bonferroni share)
@@ -188,7 +189,7 @@ def test_a_candidate_must_beat_the_control_as_well_as_the_current_profile() -> N
             "low-memory": [110, 99, 121, 104.5, 115.5, 110, 107.8, 112.2],  # 1.10x default, each round
         },
         current="default",
-        control="default (A/A control)",
+        control=CONTROL,
     )
     assert not report.too_noisy()
     assert report.p_value("low-memory") <= report.threshold
@@ -205,7 +206,7 @@ def test_a_real_gain_beyond_the_control_still_wins() -> None:
             "throughput": [480, 510, 470, 500, 495],
         },
         current="default",
-        control="default (A/A control)",
+        control=CONTROL,
     )
     assert report.winner == "throughput"
     assert "against the A/A control p=" in report.verdict
@@ -222,7 +223,7 @@ def test_when_the_control_would_win_the_session_is_too_noisy_to_decide() -> None
             "throughput": [130, 131, 129, 132, 130],  # 1.30x: within what one profile's processes differ
         },
         current="default",
-        control="default (A/A control)",
+        control=CONTROL,
     )
     assert report.too_noisy()
     assert report.winner is None
@@ -232,7 +233,7 @@ def test_when_the_control_would_win_the_session_is_too_noisy_to_decide() -> None
     slower = report_of(
         {"default": [100] * 5, "default (A/A control)": [70, 72, 69, 71, 70], "stdlib": [100] * 5},
         current="default",
-        control="default (A/A control)",
+        control=CONTROL,
     )
     assert slower.too_noisy()  # either way
 
@@ -251,7 +252,7 @@ def test_nothing_to_compare_is_a_tie_that_names_what_was_not_used() -> None:
 
 
 def _with_control(rates: Mapping[str, Sequence[float]]) -> CalibrationReport:
-    return report_of(rates, current="default", control="default (A/A control)")
+    return report_of(rates, current="default", control=CONTROL)
 
 
 def test_a_leader_is_the_winner_only_when_fresh_rounds_in_new_processes_confirm_it() -> None:
@@ -266,22 +267,12 @@ def test_a_leader_is_the_winner_only_when_fresh_rounds_in_new_processes_confirm_
     assert report.winner is None
     assert report.verdict.startswith("tie: stdlib led the rounds (1.08x the current profile 'default'")
     assert "the budget left no time to confirm it in fresh rounds in new processes" in report.verdict
-    report.confirmation = _with_control(  # new processes: the lead was the old process's luck
-        {
-            "default": [100, 101, 99, 100, 102],
-            "default (A/A control)": [101, 99, 100, 102, 98],
-            "stdlib": [100, 99, 102, 98, 101],
-        }
-    )
+    fresh = {"default": [100, 101, 99, 100, 102], "default (A/A control)": [101, 99, 100, 102, 98]}
+    # new processes: the lead was the old process's luck
+    report.confirmation = _with_control({**fresh, "stdlib": [100, 99, 102, 98, 101]})
     assert report.winner is None
     assert "but was not confirmed in 5 fresh rounds in new processes (" in report.verdict
-    report.confirmation = _with_control(
-        {
-            "default": [100, 101, 99, 100, 102],
-            "default (A/A control)": [101, 99, 100, 102, 98],
-            "stdlib": [108, 110, 107, 109, 110],
-        }
-    )
+    report.confirmation = _with_control({**fresh, "stdlib": [108, 110, 107, 109, 110]})
     assert report.winner == "stdlib"
     assert report.verdict.startswith("winner: stdlib, 1.08x")
     assert "; confirmed in 5 fresh rounds in new processes (1.08x, p=" in report.verdict

@@ -395,6 +395,11 @@ def _pyproject_path(
     path, source = found
     if not path.exists():
         raise ConfigError(f"{path}: pyproject file not found (given by {source})")
+    if path.is_dir():
+        raise ConfigError(
+            f"{path}: is a directory, expected a pyproject.toml file (given by {source}): name the "
+            f"file itself, e.g. {path / 'pyproject.toml'}"
+        )
     return path
 
 

@@ -259,3 +259,14 @@ def test_a_missing_optional_backend_in_strict_mode_says_how_to_install_it(
     assert str(caught.value).endswith(
         "xxhash is not installed; strict mode forbids a fallback; pip install 'flujo-tuning[xxhash]'"
     )
+
+
+def test_a_pyproject_path_that_is_a_directory_names_who_gave_it(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found by the fuzz suite: FLUJO_PYPROJECT=/ said only "/: is a directory"."""
+    monkeypatch.setenv("FLUJO_PYPROJECT", str(project))
+    assert _error() == (
+        f"{project}: is a directory, expected a pyproject.toml file (given by env FLUJO_PYPROJECT): "
+        f"name the file itself, e.g. {project / 'pyproject.toml'}"
+    )

@@ -29,11 +29,16 @@ def python_314(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     switch is off, and asyncio's policy API is not there to call."""
     monkeypatch.setattr(backends.Platform, "current", classmethod(lambda cls: cls(sys.platform, (3, 14))))
     monkeypatch.setattr(loop_policy, "POLICIES", False)
-    asyncio.get_event_loop_policy()  # asyncio's own lazy set-up imports the class we remove
+    # A policy of the test's own with "no loop" set for this thread: get_event_loop() then raises,
+    # as on 3.14, instead of making a loop (and warning on 3.12+) as a fresh 3.10-3.13 policy would.
+    found, set_policy = asyncio.get_event_loop_policy(), asyncio.set_event_loop_policy
+    set_policy(asyncio.DefaultEventLoopPolicy())
+    asyncio.set_event_loop(None)
     for name in POLICY_API:
         monkeypatch.delattr(asyncio, name, raising=False)
     yield
     flujo_tuning.reset()  # while the API is still gone: reset() must not need it either
+    set_policy(found)
 
 
 async def _running_loop_state() -> tuple[type, list[str]]:

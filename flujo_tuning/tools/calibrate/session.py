@@ -167,13 +167,27 @@ def _measure(
     if not ready:
         return
     report.confirm = True
-    first = clock.elapsed() + (report.budget - clock.elapsed()) * FIRST_ROUNDS_SHARE
+    first = _first_rounds_until(report, ready, clock)
     _rounds(report, ready, clock=clock, rounds=rounds, progress=progress, until=first)
     leader = report.leader
     if leader is not None:
         _confirm(
             report, leader, ready=ready, processes=processes, clock=clock, rounds=rounds, progress=progress
         )
+
+
+def _first_rounds_until(report: CalibrationReport, ready: list[_Process], clock: _Clock) -> float:
+    """When the first rounds end: a bit over half the budget left after start-up, but early enough
+    that a confirmation can start its fresh processes again (as long as start-up took here, on this
+    machine as loaded now) and still complete the rounds a verdict needs."""
+    started = clock.elapsed()
+    share = started + (report.budget - started) * FIRST_ROUNDS_SHARE
+    per_call = max(p.result.per_call or 0.0 for p in ready)
+    confirming = min(3, len(ready))  # the leader, the current profile and its control
+    round_seconds = confirming * max(_SAMPLE_SECONDS, per_call) * 1.15
+    reserve = started + (MIN_ROUNDS_FOR_A_WINNER + 1) * round_seconds + _CLOSING_SECONDS
+    first_rounds = MIN_ROUNDS_FOR_A_WINNER * len(ready) * max(_SAMPLE_SECONDS, per_call) * 1.15
+    return max(min(share, report.budget - reserve), min(share, started + first_rounds))
 
 
 def _confirm(

@@ -20,12 +20,22 @@ def _confirmed(self: CalibrationReport, leader: str) -> str:
     confirmation = self.confirmation
     if not self.confirm:
         return ""
-    if confirmation is None:
-        return "the budget left no time to confirm it in fresh rounds in new processes (raise --budget)"
+    if not _could_confirm(self):
+        rounds = confirmation.rounds if confirmation is not None else 0
+        return (
+            f"not confirmed: the budget left time for {rounds} fresh rounds in new processes, and "
+            f"confirming needs {MIN_ROUNDS_FOR_A_WINNER} (raise --budget)"
+        )
+    assert confirmation is not None
     ratio = confirmation.ratio(leader, self.current)
     shown = f"{ratio[0]:.2f}x, p={confirmation.p_value(leader):.2g}" if ratio else "not measured"
     outcome = "confirmed" if confirmation.leader == leader else "not confirmed"
     return f"{outcome} in {confirmation.rounds} fresh rounds in new processes ({shown})"
+
+
+def _could_confirm(self: CalibrationReport) -> bool:
+    """Whether the fresh rounds were enough for a verdict (else the lead is untested, not refuted)."""
+    return self.confirmation is not None and self.confirmation.rounds >= MIN_ROUNDS_FOR_A_WINNER
 
 
 def verdict_of(self: CalibrationReport) -> str:
@@ -35,8 +45,13 @@ def verdict_of(self: CalibrationReport) -> str:
         median = (self.ratio(leader, self.current) or (0.0,))[0]
         return (
             f"tie: {leader} led the rounds ({median:.2f}x the current profile {self.current!r}, "
-            f"p={self.p_value(leader):.2g}) but was {_confirmed(self, leader)}: a lead that does not "
-            f"survive new processes is the machine's, not the profile's; keep {self.current!r}"
+            f"p={self.p_value(leader):.2g}) but was {_confirmed(self, leader)}"
+            + (
+                ": a lead that does not survive new processes is the machine's, not the profile's"
+                if _could_confirm(self)
+                else ": a lead in one set of processes may be theirs, not the profile's"
+            )
+            + f"; keep {self.current!r}"
         )
     if winner is not None:
         median, low, high = self.ratio(winner, self.current) or (0.0, 0.0, 0.0)

@@ -266,12 +266,23 @@ def test_a_leader_is_the_winner_only_when_fresh_rounds_in_new_processes_confirm_
     report.confirm = True
     assert report.winner is None
     assert report.verdict.startswith("tie: stdlib led the rounds (1.08x the current profile 'default'")
-    assert "the budget left no time to confirm it in fresh rounds in new processes" in report.verdict
+    assert (
+        "but was not confirmed: the budget left time for 0 fresh rounds in new processes, and "
+        "confirming needs 3 (raise --budget): a lead in one set of processes may be theirs" in report.verdict
+    )
+    # Two fresh rounds at 36x (seen in CI under load) are too few to test: untested, not refuted.
+    report.confirmation = _with_control(
+        {"default": [100, 101], "default (A/A control)": [101, 99], "stdlib": [3600, 3700]}
+    )
+    assert report.winner is None
+    assert "the budget left time for 2 fresh rounds in new processes" in report.verdict
+    assert "is the machine's" not in report.verdict
     fresh = {"default": [100, 101, 99, 100, 102], "default (A/A control)": [101, 99, 100, 102, 98]}
     # new processes: the lead was the old process's luck
     report.confirmation = _with_control({**fresh, "stdlib": [100, 99, 102, 98, 101]})
     assert report.winner is None
     assert "but was not confirmed in 5 fresh rounds in new processes (" in report.verdict
+    assert "a lead that does not survive new processes is the machine's" in report.verdict
     report.confirmation = _with_control({**fresh, "stdlib": [108, 110, 107, 109, 110]})
     assert report.winner == "stdlib"
     assert report.verdict.startswith("winner: stdlib, 1.08x")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -36,6 +37,10 @@ LoopFactory = Callable[[], asyncio.AbstractEventLoop]
 POLICIES = sys.version_info < (3, 14)
 
 if POLICIES:
+    #: Held while asyncio's policy is lent our loop factory (TunedEventLoopPolicy.get_event_loop);
+    #: re-entrant, in case a loop factory asks for the current loop itself.
+    _LENDING = threading.RLock()
+    _NONE = object()
 
     class TunedEventLoopPolicy(asyncio.AbstractEventLoopPolicy):
         """The policy we found (*base*), except that new loops come from *loop_factory*."""
@@ -55,11 +60,18 @@ if POLICIES:
             # Jupyter kernel's, through tornado): with its own new_event_loop. Lend it ours for the
             # call, so that loop is the decided one too; the rest (and its deprecation warning
             # on 3.12+) stays asyncio's.
-            base.new_event_loop = self.new_event_loop  # type: ignore[method-assign]
-            try:
-                return base.get_event_loop()
-            finally:
-                del base.new_event_loop
+            # One lender at a time (threads asking at once would undo each other's lending), and
+            # a new_event_loop of the instance's own is put back, not deleted.
+            with _LENDING:
+                own = vars(base).get("new_event_loop", _NONE)
+                base.new_event_loop = self.new_event_loop  # type: ignore[method-assign]
+                try:
+                    return base.get_event_loop()
+                finally:
+                    if own is _NONE:
+                        del base.new_event_loop
+                    else:
+                        base.new_event_loop = own  # type: ignore[method-assign]
 
         def set_event_loop(self, loop: asyncio.AbstractEventLoop | None) -> None:
             self.base.set_event_loop(loop)

@@ -296,3 +296,41 @@ def test_a_second_apply_puts_back_the_factory_that_was_installed_last() -> None:
     asyncio.set_event_loop_policy(None)
     apply("throughput", event_loop="asyncio", asyncio_debug=True)
     assert loop_policy.factory_of(policy_in_force()) is tuning.loop_factory
+
+
+@needs_policies
+def test_threads_asking_for_their_loop_at_once_get_asyncio_s_answer_and_the_base_keeps_its_own() -> None:
+    """The wrapper lends asyncio's policy its loop factory for one get_event_loop() call: threads
+    that ask at once must each get asyncio's answer (no loop set in a worker thread: RuntimeError),
+    never an AttributeError from another thread's lending, and a base whose instance has its own
+    new_event_loop keeps it."""
+    base = asyncio.DefaultEventLoopPolicy()
+    own = base.new_event_loop
+    base.new_event_loop = own  # type: ignore[method-assign]  # an instance attribute of the host's
+    policy = loop_policy.wrap(base, asyncio.new_event_loop)
+    errors: list[BaseException] = []
+    start = threading.Barrier(4)
+
+    def ask() -> None:
+        start.wait()
+        for _ in range(3000):
+            try:
+                policy.get_event_loop()
+            except RuntimeError as error:
+                if "no current event loop" not in str(error):
+                    errors.append(error)
+            except BaseException as error:  # the race this test is about
+                errors.append(error)
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible: the race shows at once
+    try:
+        threads = [threading.Thread(target=ask) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert errors == []
+    assert vars(base)["new_event_loop"] == own

@@ -182,12 +182,22 @@ def _first_rounds_until(report: CalibrationReport, ready: list[_Process], clock:
     machine as loaded now) and still complete the rounds a verdict needs."""
     started = clock.elapsed()
     share = started + (report.budget - started) * FIRST_ROUNDS_SHARE
-    per_call = max(p.result.per_call or 0.0 for p in ready)
-    confirming = min(3, len(ready))  # the leader, the current profile and its control
-    round_seconds = confirming * max(_SAMPLE_SECONDS, per_call) * 1.15
-    reserve = started + (MIN_ROUNDS_FOR_A_WINNER + 1) * round_seconds + _CLOSING_SECONDS
-    first_rounds = MIN_ROUNDS_FOR_A_WINNER * len(ready) * max(_SAMPLE_SECONDS, per_call) * 1.15
+    per_calls = [p.result.per_call or 0.0 for p in ready]
+    _, first_round = _round_cost(per_calls, _SAMPLE_SECONDS)
+    # The leader, the current profile and its control: at most the cost of the three slowest.
+    _, confirming_round = _round_cost(sorted(per_calls)[-3:], _SAMPLE_SECONDS)
+    reserve = started + (MIN_ROUNDS_FOR_A_WINNER + 1) * confirming_round + _CLOSING_SECONDS
+    first_rounds = MIN_ROUNDS_FOR_A_WINNER * first_round
     return max(min(share, report.budget - reserve), min(share, started + first_rounds))
+
+
+def _round_cost(per_calls: Sequence[float], sample: float) -> tuple[int, float]:
+    """Calls per sample (so that the median candidate's sample lasts about *sample*) and the seconds
+    a round then takes: every candidate repeats the call that many times at its own speed (json can
+    be 10x slower than orjson), plus 15% for the asking."""
+    median = statistics.median(per_calls) or 1e-9
+    calls = max(1, math.ceil(sample / median))
+    return calls, calls * sum(p or median for p in per_calls) * 1.15
 
 
 def _confirm(
@@ -277,7 +287,7 @@ def _rounds(
     until *until* seconds into the budget."""
     per_call = statistics.median(p.result.per_call or 0.0 for p in ready) or 1e-9
     calls, planned, round_seconds = _plan(
-        report, len(ready), per_call, clock=clock, rounds=rounds, until=until
+        report, [p.result.per_call or per_call for p in ready], clock=clock, rounds=rounds, until=until
     )
     from ..bench import progress_bar
 
@@ -370,22 +380,20 @@ def _same_for_this_target(report: CalibrationReport, alive: list[_Process], uses
 
 def _plan(
     report: CalibrationReport,
-    candidates: int,
-    per_call: float,
+    per_calls: Sequence[float],
     *,
     clock: _Clock,
     rounds: int | None,
     until: float,
 ) -> tuple[int, int, float]:
     """Calls per sample, rounds, and the expected seconds per round, within the time left until
-    *until* seconds into the budget."""
+    *until* seconds into the budget (*per_calls*: each candidate's time for one call)."""
     remaining = until - clock.elapsed() - _CLOSING_SECONDS
-    sample = _SAMPLE_SECONDS
-    affordable = remaining / (candidates * max(sample, per_call) * 1.15)
-    if affordable < MIN_ROUNDS_FOR_A_WINNER:  # shorter samples before fewer rounds
-        sample = max(_MIN_SAMPLE_SECONDS, remaining / (candidates * MIN_ROUNDS_FOR_A_WINNER * 1.15))
-    calls = max(1, math.ceil(sample / per_call))
-    round_seconds = candidates * calls * per_call * 1.15
+    per_call = statistics.median(per_calls) or 1e-9
+    calls, round_seconds = _round_cost(per_calls, _SAMPLE_SECONDS)
+    if remaining < MIN_ROUNDS_FOR_A_WINNER * round_seconds:  # shorter samples before fewer rounds
+        sample = _SAMPLE_SECONDS * remaining / (MIN_ROUNDS_FOR_A_WINNER * round_seconds)
+        calls, round_seconds = _round_cost(per_calls, max(_MIN_SAMPLE_SECONDS, sample))
     planned = max(1, min(_MAX_ROUNDS, int(remaining / round_seconds)))
     if rounds is not None:
         planned = min(planned, rounds)

@@ -16,6 +16,7 @@ from flujo_tuning.tools.calibrate.session import (
     FIRST_ROUNDS_SHARE,
     _Clock,
     _first_rounds_until,
+    _round_cost,
 )
 
 
@@ -52,3 +53,22 @@ def test_a_budget_too_small_for_both_keeps_the_first_rounds() -> None:
         - 0.01
     )
     assert until <= started + (6.0 - started) * FIRST_ROUNDS_SHARE + 0.01
+
+
+def test_a_round_costs_what_each_candidate_takes_at_its_own_speed() -> None:
+    """json 10x slower than orjson: a round takes the slow candidate's repeats too (CI once planned
+    0.35 s rounds that took over 1 s, and stopped after 2)."""
+    calls, seconds = _round_cost([1e-4, 1e-4, 1e-3], _SAMPLE_SECONDS)
+    assert calls == 1000  # the median candidate's sample lasts 0.1 s
+    assert seconds == pytest.approx(1000 * 1.2e-3 * 1.15)
+    calls, seconds = _round_cost([0.5, 0.5], _SAMPLE_SECONDS)
+    assert calls == 1  # a call longer than a sample is a sample
+    assert seconds == pytest.approx(1.15)
+
+
+def test_a_slow_candidate_moves_the_end_of_the_first_rounds_earlier() -> None:
+    even, _ = _until(startup=3.0, budget=16.0, processes=3, per_call=1e-4)
+    clock = _Clock(time.monotonic() - 3.0, 16.0)
+    ready = _ready(2, 1e-4) + _ready(1, 1e-3)
+    uneven = _first_rounds_until(SimpleNamespace(budget=16.0), ready, clock)  # type: ignore[arg-type]
+    assert uneven < even - 1.0

@@ -20,6 +20,10 @@ def _confirmed(self: CalibrationReport, leader: str) -> str:
     confirmation = self.confirmation
     if not self.confirm:
         return ""
+    failed = [c for c in confirmation.candidates if c.failed] if confirmation is not None else []
+    if failed:
+        first = failed[0]
+        return f"not confirmed: {first.name} failed in its new process ({first.stage}: {first.error})"
     if not _could_confirm(self):
         rounds = confirmation.rounds if confirmation is not None else 0
         return (
@@ -35,7 +39,12 @@ def _confirmed(self: CalibrationReport, leader: str) -> str:
 
 def _could_confirm(self: CalibrationReport) -> bool:
     """Whether the fresh rounds were enough for a verdict (else the lead is untested, not refuted)."""
-    return self.confirmation is not None and self.confirmation.rounds >= MIN_ROUNDS_FOR_A_WINNER
+    confirmation = self.confirmation
+    return (
+        confirmation is not None
+        and confirmation.rounds >= MIN_ROUNDS_FOR_A_WINNER
+        and not any(c.failed for c in confirmation.candidates)
+    )
 
 
 def verdict_of(self: CalibrationReport) -> str:

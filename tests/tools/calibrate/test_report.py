@@ -277,6 +277,15 @@ def test_a_leader_is_the_winner_only_when_fresh_rounds_in_new_processes_confirm_
     assert report.winner is None
     assert "the budget left time for 2 fresh rounds in new processes" in report.verdict
     assert "is the machine's" not in report.verdict
+    # A fresh process that died: the cause is named, not the budget.
+    died = _with_control({"default": [], "default (A/A control)": [], "stdlib": []})
+    died.candidate("stdlib").stage, died.candidate("stdlib").error = "warm-up", "exited with code 1"
+    report.confirmation = died
+    assert report.winner is None
+    assert (
+        "but was not confirmed: stdlib failed in its new process (warm-up: exited with code 1): a lead "
+        "in one set of processes may be theirs" in report.verdict
+    )
     fresh = {"default": [100, 101, 99, 100, 102], "default (A/A control)": [101, 99, 100, 102, 98]}
     # new processes: the lead was the old process's luck
     report.confirmation = _with_control({**fresh, "stdlib": [100, 99, 102, 98, 101]})
